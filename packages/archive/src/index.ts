@@ -1,0 +1,3 @@
+export { archiveKey, parseArchiveKey, objectExtension, KEY_LAYOUTS } from './key.js';
+export type { KeyLayout, Compression, KeyInput, ParsedKey } from './key.js';
+export { encodeObject, NDJSON_CONTENT_TYPE } from './object.js';

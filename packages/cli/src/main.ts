@@ -1,0 +1,1 @@
+process.stdout.write('ferry: not built yet\n');

@@ -1,0 +1,90 @@
+import type { Meter } from '@opentelemetry/api';
+import type { FerryEvent, JsonValue } from './event.js';
+
+export type ComponentKind = 'receiver' | 'processor' | 'exporter';
+
+/** How far a component can be relied on, as `ferry components` shows it. */
+export type Stability = 'development' | 'alpha' | 'beta' | 'stable' | 'deprecated';
+
+/** Structured logging; fields are attached to the line, never interpolated into the message. */
+export interface Logger {
+  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  info(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  error(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  child(fields: Readonly<Record<string, unknown>>): Logger;
+}
+
+/**
+ * The host counts what every component accepted, filtered, sent, failed and holds. A
+ * component adds only what the host cannot see, such as `malformed` input it discarded;
+ * `meter` makes any other instrument, named under the component.
+ */
+export interface ComponentTelemetry {
+  count(name: string, value?: number): void;
+  readonly meter: Meter;
+}
+
+/** A directory reserved for one component while persistence is on. */
+export interface ComponentStorage {
+  readonly directory: string;
+}
+
+export interface ComponentContext<Config> {
+  /** The component id from the config: `type` or `type/name`. */
+  readonly id: string;
+  readonly config: Readonly<Config>;
+  readonly logger: Logger;
+  readonly telemetry: ComponentTelemetry;
+  /** Present when the config has `storage`. */
+  readonly storage: ComponentStorage | undefined;
+  /** Aborted when the collector shuts down; pass it to long waits and requests. */
+  readonly signal: AbortSignal;
+  /**
+   * Reports a failure the component cannot recover from by itself after start (rejected
+   * credentials, for example). A ConfigError marks the component failed and is logged
+   * with the component's id; the rest of the collector keeps running.
+   */
+  reportError(error: Error): void;
+}
+
+/**
+ * The lifecycle every running component follows (the host guarantees the order):
+ * - `start` returns quickly; long-running work continues in the background. Throwing
+ *   stops the collector with a message naming the component, except a RetryableError,
+ *   which is logged as a warning (the destination may come back).
+ * - `shutdown` stops all work and releases resources. The host calls it at most once
+ *   per component, possibly without `start` having been called or having succeeded.
+ */
+export interface Component {
+  start?(): Promise<void>;
+  shutdown?(): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  /**
+   * With `false`, reject at once with a BackpressureError when the pipeline has no room,
+   * instead of waiting for room (an HTTP receiver answers 503 with its `retryAfterMs`).
+   */
+  readonly wait?: boolean;
+}
+
+/** Where a receiver hands what it received. */
+export interface EventConsumer {
+  /**
+   * Resolves once the events are accepted: on disk when persistence is on, so the
+   * receiver may acknowledge them upstream. Rejects with a BackpressureError (only with
+   * `wait: false`) or a ShutdownError; then nothing of the call was accepted.
+   */
+  consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<void>;
+}
+
+export interface ReceiverContext<Config> extends ComponentContext<Config> {
+  readonly next: EventConsumer;
+}
+
+export type ProcessorContext<Config> = ComponentContext<Config>;
+export type ExporterContext<Config> = ComponentContext<Config>;
+
+/** State a processor keeps across restarts, stored with the pipeline's durable log. */
+export type ProcessorState = JsonValue;

@@ -1,0 +1,68 @@
+/**
+ * Errors a component throws to tell the host what to do next. The host's delivery
+ * machinery retries a RetryableError (waiting at least `retryAfterMs` when given),
+ * dead-letters the events of a PermanentError, and treats any other error as retryable:
+ * losing an audit event is worse than trying again.
+ */
+export class RetryableError extends Error {
+  override readonly name = 'RetryableError';
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** The destination refused the data for good (invalid, too large, forbidden): retrying cannot help. */
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+  }
+}
+
+/**
+ * The component's configuration cannot work (rejected credentials, missing bucket,
+ * missing permission). Thrown from start it stops the collector; reported through
+ * `ctx.reportError` it marks the component failed.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+  }
+}
+
+/** The pipeline has no room right now; try again after `retryAfterMs`. */
+export class BackpressureError extends Error {
+  override readonly name = 'BackpressureError';
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The pipeline is shutting down and accepts nothing more. */
+export class ShutdownError extends Error {
+  override readonly name = 'ShutdownError';
+}
+
+export function isPermanent(error: unknown): boolean {
+  return error instanceof PermanentError || error instanceof ConfigError || hasName(error, 'PermanentError') || hasName(error, 'ConfigError');
+}
+
+/** How long the destination asked us to wait, if it did. */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (error instanceof RetryableError || error instanceof BackpressureError) return error.retryAfterMs;
+  if (typeof error === 'object' && error !== null && 'retryAfterMs' in error) {
+    const value = (error as { retryAfterMs: unknown }).retryAfterMs;
+    return typeof value === 'number' ? value : undefined;
+  }
+  return undefined;
+}
+
+// Plugins may bundle their own copy of the SDK, so instanceof alone is not enough.
+function hasName(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
+}

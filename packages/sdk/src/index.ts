@@ -1,0 +1,36 @@
+export { SDK_VERSION, DEFAULT_SDK_RANGE } from './version.js';
+export { checkEvent, decodeEvent, isFerryEvent, sample } from './event.js';
+export type { FerryEvent, JsonValue, JsonObject, JsonPrimitive, DecodeResult, EventProblem } from './event.js';
+export { RetryableError, PermanentError, ConfigError, BackpressureError, ShutdownError, isPermanent, retryAfterOf } from './errors.js';
+export { createBatch } from './batch.js';
+export type { Batch, BatchSource } from './batch.js';
+export { Type, Secret, SECRET_KEYWORD } from './schema.js';
+export type { TSchema, TObject, Static, SchemaOptions } from './schema.js';
+export type {
+  ComponentKind,
+  Stability,
+  Logger,
+  ComponentTelemetry,
+  ComponentStorage,
+  ComponentContext,
+  Component,
+  ConsumeOptions,
+  EventConsumer,
+  ReceiverContext,
+  ProcessorContext,
+  ExporterContext,
+  ProcessorState,
+} from './component.js';
+export type { DefinitionBase, ConfigOf } from './definition.js';
+export { defineReceiver } from './receiver.js';
+export type { Receiver, ReceiverDefinition } from './receiver.js';
+export { defineProcessor } from './processor.js';
+export type { Processor, ProcessorDefinition, BatchPolicy } from './processor.js';
+export { defineExporter } from './exporter.js';
+export type { Exporter, ExporterDefinition, ExportContext, ExportResult, RejectedEvent, ExporterLimits } from './exporter.js';
+
+import type { ReceiverDefinition } from './receiver.js';
+import type { ProcessorDefinition } from './processor.js';
+import type { ExporterDefinition } from './exporter.js';
+/** Any component definition a plugin package may default-export. */
+export type ComponentDefinition = ReceiverDefinition | ProcessorDefinition | ExporterDefinition;

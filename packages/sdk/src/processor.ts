@@ -1,0 +1,43 @@
+import type { TObject } from './schema.js';
+import type { Component, ProcessorContext, ProcessorState } from './component.js';
+import type { FerryEvent } from './event.js';
+import { finishDefinition, type ConfigOf, type DefinitionBase, type DefinitionInput } from './definition.js';
+
+/** When the pipeline's durable log is cut into a batch for an exporter: whichever comes first. */
+export interface BatchPolicy {
+  /** At most this many events per batch. */
+  readonly batchSize?: number;
+  /** At most this many bytes of NDJSON per batch. */
+  readonly maxBatchBytes?: number;
+  /** A batch waits at most this long after its first event (0: no timer). */
+  readonly flushIntervalMs?: number;
+}
+
+/**
+ * A processor runs on every batch a receiver hands in, before the events are made durable,
+ * so that what it does is written once and read back the same by every exporter.
+ *
+ * - `process` returns the events to keep, in order (return the same objects when unchanged,
+ *   new objects when changed; never mutate an event). Dropped events are counted as
+ *   filtered. It must not hold events back: batching is done by the host after the
+ *   durable log, so nothing held in a batch is ever only in memory.
+ * - `batching` is for processors that set how the log is cut into batches (`batch`).
+ * - `snapshot`/`restore`: state that must survive a restart (a hash chain's head). The
+ *   host stores the snapshot with each durable append and restores the last one on start.
+ */
+export interface Processor extends Component {
+  process?(events: readonly FerryEvent[]): readonly FerryEvent[] | Promise<readonly FerryEvent[]>;
+  readonly batching?: BatchPolicy;
+  snapshot?(): ProcessorState;
+  restore?(state: ProcessorState): void;
+}
+
+export interface ProcessorDefinition<Schema extends TObject = TObject> extends DefinitionBase<'processor', Schema> {
+  create(ctx: ProcessorContext<ConfigOf<Schema>>): Processor;
+}
+
+export function defineProcessor<Schema extends TObject>(
+  definition: DefinitionInput<ProcessorDefinition<Schema>>,
+): ProcessorDefinition<Schema> {
+  return finishDefinition<'processor', ProcessorDefinition<Schema>>('processor', definition);
+}

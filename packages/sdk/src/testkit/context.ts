@@ -1,0 +1,72 @@
+import { metrics } from '@opentelemetry/api';
+import { Value } from '@sinclair/typebox/value';
+import type { TObject, Static } from '../schema.js';
+import type { ComponentContext, EventConsumer, Logger, ReceiverContext } from '../component.js';
+import type { FerryEvent } from '../event.js';
+
+export interface LogLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** A context like the host's, recording what the component logs, counts and reports. */
+export interface TestContext<Config> extends ReceiverContext<Config> {
+  readonly logs: LogLine[];
+  readonly counts: Map<string, number>;
+  readonly reported: Error[];
+  /** Everything handed to `next.consume`, in order. */
+  readonly received: FerryEvent[];
+  /** Aborts `signal`, as the host does at shutdown. */
+  abort(): void;
+}
+
+export interface TestContextOptions {
+  readonly id?: string;
+  readonly storageDirectory?: string;
+  /** Replaces the recording consumer (to inject backpressure, say). */
+  readonly next?: EventConsumer;
+}
+
+/** Applies the schema's defaults and checks the config, as the host does; throws on an invalid config. */
+export function resolveConfig<Schema extends TObject>(schema: Schema, config: unknown): Static<Schema> {
+  const filled = Value.Default(schema, structuredClone(config ?? {}));
+  const errors = [...Value.Errors(schema, filled)];
+  if (errors.length > 0) {
+    throw new Error(`invalid config: ${errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ')}`);
+  }
+  return filled as Static<Schema>;
+}
+
+export function createTestContext<Config>(config: Config, options: TestContextOptions = {}): TestContext<Config> {
+  const logs: LogLine[] = [];
+  const counts = new Map<string, number>();
+  const reported: Error[] = [];
+  const received: FerryEvent[] = [];
+  const controller = new AbortController();
+  const logger = (bound: Record<string, unknown>): Logger => {
+    const at = (level: LogLine['level']) => (message: string, fields: Readonly<Record<string, unknown>> = {}) => {
+      logs.push({ level, message, fields: { ...bound, ...fields } });
+    };
+    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => logger({ ...bound, ...more }) };
+  };
+  const id = options.id ?? 'test';
+  const context: ComponentContext<Config> = {
+    id,
+    config,
+    logger: logger({ component: id }),
+    telemetry: {
+      count: (name, value = 1) => counts.set(name, (counts.get(name) ?? 0) + value),
+      meter: metrics.getMeter(`ferry.test.${id}`),
+    },
+    storage: options.storageDirectory === undefined ? undefined : { directory: options.storageDirectory },
+    signal: controller.signal,
+    reportError: (error) => reported.push(error),
+  };
+  const next: EventConsumer = options.next ?? {
+    consume: async (events) => {
+      received.push(...events);
+    },
+  };
+  return { ...context, next, logs, counts, reported, received, abort: () => controller.abort() };
+}

@@ -1,0 +1,10 @@
+/**
+ * The Ferry test kit: run your component against the same contract the host relies on.
+ *
+ *   import { conformanceCases } from '@ferry/sdk/testkit';
+ *   for (const c of conformanceCases(myExporter, { config: {...} })) it(c.name, c.run);
+ */
+export { conformanceCases } from './conformance.js';
+export type { ConformanceCase, ConformanceOptions } from './conformance.js';
+export { createTestContext, resolveConfig } from './context.js';
+export type { TestContext, TestContextOptions, LogLine } from './context.js';
