@@ -1,0 +1,243 @@
+import { mkdir } from 'node:fs/promises';
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { ConfigError, RetryableError, type ComponentKind, type Logger } from '@ferry/sdk';
+import type { LoadedConfig } from '../config/types.js';
+import type { EventLog } from '../log/types.js';
+import { MemoryLog } from '../log/memory-log.js';
+import { PipelineIngest } from '../pipeline/ingest.js';
+import { ReceiverConsumer } from '../pipeline/receiver-consumer.js';
+import { ExporterRunner } from '../delivery/runner.js';
+import { LoggedDeadLetters, type DeadLetterSink } from '../delivery/dead-letters.js';
+import { Telemetry } from '../telemetry/metrics.js';
+import { buildExporters, buildProcessors, buildReceiver, deliveryFor, pipelineBatching, type BuildEnvironment, type BuiltExporter, type BuiltProcessor, type BuiltReceiver } from './build.js';
+import { ComponentFailedError } from './errors.js';
+import { label, safeName } from './context.js';
+import type { GuardedComponent } from './guarded.js';
+
+export interface CollectorOptions {
+  readonly loaded: Pick<LoadedConfig, 'config' | 'registry'>;
+  readonly logger: Logger;
+  readonly telemetry?: Telemetry;
+  /** Bound of each pipeline's in-memory log (bytes of serialized events). */
+  readonly memoryLimitBytes?: number;
+  /** Opens a pipeline's log; the default keeps it in memory. */
+  readonly openLog?: (pipeline: string, directory: string | undefined) => Promise<EventLog>;
+  readonly deadLetters?: DeadLetterSink;
+}
+
+export interface Undelivered {
+  readonly pipeline: string;
+  readonly exporter: string;
+  readonly events: number;
+}
+
+export interface ShutdownReport {
+  /** Events some exporter had not finished with when the deadline passed. */
+  readonly undelivered: readonly Undelivered[];
+  /** With storage, undelivered events stay in the log for the next start; without, they are lost. */
+  readonly durable: boolean;
+}
+
+interface Pipeline {
+  readonly name: string;
+  readonly processors: readonly BuiltProcessor[];
+  log: EventLog | undefined;
+  ingest: PipelineIngest | undefined;
+}
+
+export const DEFAULT_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The running collector: components built from a resolved config, started exporters
+ * first and receivers last, stopped in reverse so that every batch in flight drains into
+ * a live exporter. Emits `fatal` (with an Error) when no receiver is left working.
+ */
+export class Collector extends EventEmitter<{ fatal: [Error] }> {
+  readonly telemetry: Telemetry;
+  readonly #options: CollectorOptions;
+  readonly #logger: Logger;
+  readonly #abort = new AbortController();
+  readonly #exporters: Map<string, BuiltExporter>;
+  readonly #pipelines: Pipeline[];
+  readonly #receivers: BuiltReceiver[] = [];
+  readonly #runners: Array<{ pipeline: string; exporter: string; runner: ExporterRunner }> = [];
+  readonly #failed = new Set<string>();
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<ShutdownReport> | undefined;
+
+  /** Builds every component (no I/O happens here); throws ComponentFailedError naming the one that cannot be created. */
+  constructor(options: CollectorOptions) {
+    super();
+    this.#options = options;
+    this.#logger = options.logger;
+    this.telemetry = options.telemetry ?? new Telemetry();
+    const { config } = options.loaded;
+    const env: BuildEnvironment = {
+      loaded: options.loaded,
+      logger: options.logger,
+      telemetry: this.telemetry,
+      signal: this.#abort.signal,
+      onComponentError: (kind, id, error) => this.#componentError(kind, id, error),
+    };
+    const pipelineEntries = Object.entries(config.service.pipelines);
+    this.#exporters = buildExporters(env, new Set(pipelineEntries.flatMap(([, p]) => p.exporters)));
+    this.#pipelines = pipelineEntries.map(([name, p]) => ({ name, processors: buildProcessors(env, name, p.processors), log: undefined, ingest: undefined }));
+    const receiverIds = new Set(pipelineEntries.flatMap(([, p]) => p.receivers));
+    for (const id of receiverIds) {
+      const pipelines = pipelineEntries.filter(([, p]) => p.receivers.includes(id)).map(([name]) => name);
+      const targets = () => pipelines.map((name) => this.#pipelines.find((p) => p.name === name)?.ingest as PipelineIngest);
+      this.#receivers.push(
+        buildReceiver(env, id, pipelines, (recorder) => {
+          let consumer: ReceiverConsumer | undefined;
+          // Pipelines get their ingest at start; receivers only consume after that.
+          return { consume: (events, options) => (consumer ??= new ReceiverConsumer(targets(), recorder)).consume(events, options) };
+        }),
+      );
+    }
+  }
+
+  /** Starts exporters, then pipelines and processors, then receivers. A failure stops what started and rejects naming the component. */
+  start(): Promise<void> {
+    this.#starting ??= this.#start().catch(async (error: unknown) => {
+      await this.shutdown({ timeoutMs: 0 });
+      throw error;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const { config } = this.#options.loaded;
+    const storage = config.storage;
+    if (storage) await mkdir(storage.directory, { recursive: true });
+    for (const exporter of this.#exporters.values()) await this.#startComponent(exporter.component, true);
+    for (const pipeline of this.#pipelines) {
+      const directory = storage ? join(storage.directory, 'pipelines', safeName(pipeline.name)) : undefined;
+      pipeline.log = await (this.#options.openLog ?? this.#memoryLog)(pipeline.name, directory);
+      const restored = pipeline.log.restoredState;
+      for (const processor of pipeline.processors) {
+        const state = restored?.[processor.id];
+        if (state !== undefined) processor.component.instance.restore?.(state);
+        await this.#startComponent(processor.component, false);
+      }
+      pipeline.ingest = new PipelineIngest(
+        pipeline.name,
+        pipeline.processors.map((p) => ({ id: p.id, instance: p.component.instance, recorder: p.recorder })),
+        pipeline.log,
+        this.#logger.child({ pipeline: pipeline.name }),
+      );
+      this.#startRunners(pipeline);
+    }
+    for (const receiver of this.#receivers) await this.#startComponent(receiver.component, false);
+    this.#logger.info('collector started', {
+      pipelines: this.#pipelines.map((p) => p.name),
+      persistence: storage ? storage.directory : 'off (events in memory only)',
+    });
+  }
+
+  readonly #memoryLog = async (): Promise<EventLog> => new MemoryLog({ maxBytes: this.#options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES });
+
+  #startRunners(pipeline: Pipeline): void {
+    const { config } = this.#options.loaded;
+    const batching = pipelineBatching(pipeline.processors);
+    const log = pipeline.log as EventLog;
+    const deadLetters = this.#options.deadLetters ?? new LoggedDeadLetters(this.#logger);
+    for (const id of config.service.pipelines[pipeline.name]?.exporters ?? []) {
+      const exporter = this.#exporters.get(id) as BuiltExporter;
+      const runner = new ExporterRunner({
+        pipeline: pipeline.name,
+        exporterId: id,
+        exporter: exporter.component.instance,
+        gate: exporter.gate,
+        cursor: log.cursor(id),
+        endSeq: () => log.endSeq,
+        nextAppend: () => log.nextAppend(),
+        delivery: deliveryFor(exporter, batching),
+        recorder: this.telemetry.component('exporter', id, pipeline.name),
+        logger: this.#logger.child({ component: `exporter/${id}`, pipeline: pipeline.name }),
+        deadLetters,
+      });
+      runner.start();
+      this.#runners.push({ pipeline: pipeline.name, exporter: id, runner });
+    }
+  }
+
+  async #startComponent(component: GuardedComponent<{ start?(): Promise<void> }>, warnOnRetryable: boolean): Promise<void> {
+    try {
+      await component.start();
+    } catch (error) {
+      if (warnOnRetryable && error instanceof RetryableError) {
+        this.#logger.warn(`${component.label} could not reach its destination at start; events will queue and be retried`, { error: error.message });
+        return;
+      }
+      throw new ComponentFailedError('FERRY_START_FAILED', component.label, error);
+    }
+  }
+
+  #componentError(kind: ComponentKind, id: string, error: Error): void {
+    const name = label(kind, id);
+    const configuration = error instanceof ConfigError || error.name === 'ConfigError';
+    this.#logger.error(`${name} ${configuration ? 'has a configuration problem' : 'reported an error'}: ${error.message}`);
+    if (kind !== 'receiver' || !configuration) return;
+    this.#failed.add(id);
+    if (this.#receivers.every((r) => this.#failed.has(r.id))) {
+      this.emit('fatal', new Error(`no receiver is working: ${name}: ${error.message}`));
+    }
+  }
+
+  /** Progress figures: what came in, what each exporter has done, what is still queued. */
+  snapshot(): { received: number; filtered: number; exporters: Array<{ pipeline: string; exporter: string; sent: number; failed: number; queued: number; held: number }> } {
+    const views = this.telemetry.views();
+    const sum = (kind: ComponentKind, key: 'accepted' | 'filtered') => views.filter((v) => v.kind === kind).reduce((n, v) => n + v.counts[key], 0);
+    return {
+      received: sum('receiver', 'accepted'),
+      filtered: sum('processor', 'filtered'),
+      exporters: this.#runners.map(({ pipeline, exporter, runner }) => {
+        const counts = views.find((v) => v.kind === 'exporter' && v.id === exporter && v.pipeline === pipeline)?.counts;
+        return { pipeline, exporter, sent: counts?.sent ?? 0, failed: counts?.failed ?? 0, queued: runner.queued, held: runner.held };
+      }),
+    };
+  }
+
+  /**
+   * Stops receivers, lets every exporter deliver what is queued until `timeoutMs`, then
+   * stops processors, exporters and logs. Idempotent; safe without start.
+   */
+  shutdown(options: { timeoutMs?: number } = {}): Promise<ShutdownReport> {
+    this.#stopping ??= this.#shutdown(options.timeoutMs ?? this.#options.loaded.config.service.shutdownTimeoutMs);
+    return this.#stopping;
+  }
+
+  async #shutdown(timeoutMs: number): Promise<ShutdownReport> {
+    const deadline = Date.now() + timeoutMs;
+    await this.#settleAll(this.#receivers.map((r) => r.component));
+    await Promise.all(this.#pipelines.map((p) => p.ingest?.close()));
+    await this.#settleAll(this.#pipelines.flatMap((p) => p.processors.map((x) => x.component)));
+    await Promise.all(this.#runners.map(({ runner }) => runner.drain(deadline)));
+    const undelivered = this.#runners.filter(({ runner }) => runner.queued > 0).map(({ pipeline, exporter, runner }) => ({ pipeline, exporter, events: runner.queued }));
+    this.#abort.abort();
+    await Promise.all(this.#runners.map(({ runner }) => runner.stop()));
+    await this.#settleAll([...this.#exporters.values()].map((e) => e.component));
+    await Promise.all(this.#pipelines.map((p) => p.log?.close()));
+    const durable = this.#options.loaded.config.storage !== undefined;
+    for (const u of undelivered) {
+      const where = `exporter "${u.exporter}" in pipeline "${u.pipeline}"`;
+      if (durable) this.#logger.warn(`${u.events} events not yet delivered to ${where}; they stay queued on disk for the next start`);
+      else this.#logger.error(`${u.events} events could not be delivered to ${where} before the shutdown deadline and are lost (no storage configured)`);
+    }
+    this.#logger.info('collector stopped');
+    return { undelivered, durable };
+  }
+
+  async #settleAll(components: ReadonlyArray<GuardedComponent<{ shutdown?(): Promise<void> }>>): Promise<void> {
+    await Promise.all(
+      components.map(async (component) => {
+        try {
+          await component.shutdown();
+        } catch (error) {
+          this.#logger.error(`${component.label} failed to shut down cleanly`, { error: (error as Error).message });
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,34 @@
+import type { ComponentContext, ComponentKind, Logger } from '@ferry/sdk';
+import type { ComponentRecorder } from '../telemetry/metrics.js';
+
+export interface ContextInput {
+  readonly kind: ComponentKind;
+  readonly id: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly logger: Logger;
+  readonly recorder: ComponentRecorder;
+  readonly storageDirectory: string | undefined;
+  readonly signal: AbortSignal;
+  readonly onError: (error: Error) => void;
+}
+
+export function componentContext(input: ContextInput): ComponentContext<Readonly<Record<string, unknown>>> {
+  return {
+    id: input.id,
+    config: input.config,
+    logger: input.logger,
+    telemetry: input.recorder,
+    storage: input.storageDirectory === undefined ? undefined : { directory: input.storageDirectory },
+    signal: input.signal,
+    reportError: input.onError,
+  };
+}
+
+/** A component id as a directory name (`filter/security` → `filter~security`). */
+export function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.-]/g, '~');
+}
+
+export function label(kind: ComponentKind, id: string): string {
+  return `${kind} "${id}"`;
+}

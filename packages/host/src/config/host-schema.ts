@@ -1,0 +1,111 @@
+import { Type, type TObject, type TSchema } from '@ferry/sdk';
+
+/** Component ids are `type` or `type/name`. */
+export const COMPONENT_ID_PATTERN = '^[a-z][a-z0-9_]*(/[^/\\s]+)?$';
+
+/** Defaults for cutting the log into batches when neither the exporter nor a `batch` processor says. */
+export const HOST_BATCH_DEFAULTS = { batchSize: 1000, maxBatchBytes: 5 * 1024 * 1024, flushIntervalMs: 5000 } as const;
+
+export const retrySchema = Type.Object(
+  {
+    initialIntervalMs: Type.Integer({ minimum: 1, default: 500, description: 'Wait before the first retry of a failed batch (ms).' }),
+    maxIntervalMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Longest wait between two retries (ms); backoff doubles up to it, with jitter.' }),
+    multiplier: Type.Number({ minimum: 1, default: 2, description: 'How much the wait grows after each failed attempt.' }),
+    maxElapsedMs: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Dead-letter a batch still failing with retryable errors after this long (ms). 0: never give up, since losing an audit event is worse than waiting.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Retries of failed batches: exponential backoff with jitter, honouring Retry-After.' },
+);
+
+/** Options the host adds to every exporter: batching, timeouts, retries, concurrency. */
+export function deliveryProperties(defaults: { batchSize?: number; maxBatchBytes?: number; flushIntervalMs?: number }, limits: { maxBatchSize?: number; maxBatchBytes?: number }): Record<string, TSchema> {
+  const withDefault = <T extends number | undefined>(value: T) => (value === undefined ? {} : { default: value });
+  const atMost = <T extends number | undefined>(value: T) => (value === undefined ? {} : { maximum: value });
+  return {
+    batchSize: Type.Integer({
+      minimum: 1,
+      ...atMost(limits.maxBatchSize),
+      ...withDefault(defaults.batchSize),
+      description: 'Number of events to buffer before flushing (the host cuts batches from the durable log; whichever of size, bytes and time comes first).',
+    }),
+    maxBatchBytes: Type.Integer({
+      minimum: 1,
+      ...atMost(limits.maxBatchBytes),
+      ...withDefault(defaults.maxBatchBytes),
+      description: 'Most NDJSON bytes in one batch.',
+    }),
+    flushIntervalMs: Type.Integer({
+      minimum: 0,
+      ...withDefault(defaults.flushIntervalMs),
+      description: `Flush buffered events on a timer (milliseconds) after the first event of a batch arrived; 0: size-only. When neither this nor a batch processor sets it, ${HOST_BATCH_DEFAULTS.flushIntervalMs} ms.`,
+    }),
+    timeoutMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Abort one export attempt after this long (ms); it is then retried.' }),
+    maxInFlight: Type.Integer({ minimum: 1, default: 4, description: 'Most batches being sent to this exporter at once; lowered automatically while the destination pushes back.' }),
+    retry: retrySchema,
+  };
+}
+
+export const storageSchema = Type.Object(
+  {
+    directory: Type.String({ minLength: 1, description: 'Where the durable log, exporter cursors and dead letters are kept. Turns persistence on for every pipeline.' }),
+    fsync: Type.Union([Type.Literal('batch'), Type.Literal('interval')], {
+      default: 'batch',
+      description: '`batch`: every accepted batch is fsynced before it is acknowledged (survives power loss). `interval`: fsync every `fsyncIntervalMs` (faster; a power loss can lose that window, a process crash cannot).',
+    }),
+    fsyncIntervalMs: Type.Integer({ minimum: 1, default: 1000, description: 'With `fsync: "interval"`, how often the log is fsynced (ms).' }),
+  },
+  { additionalProperties: false, description: 'Persistence: with it, an accepted event is on disk before it is acknowledged.' },
+);
+
+const pipelineSchema = Type.Object(
+  {
+    receivers: Type.Array(Type.String(), { minItems: 1, uniqueItems: true, description: 'Receiver ids feeding this pipeline.' }),
+    processors: Type.Array(Type.String(), { default: [], uniqueItems: true, description: 'Processor ids, applied in order to every batch a receiver hands in.' }),
+    exporters: Type.Array(Type.String(), { minItems: 1, uniqueItems: true, description: 'Exporter ids; each gets every event, independently of the others.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const serviceSchema = Type.Object(
+  {
+    pipelines: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_./-]*$' }), pipelineSchema, {
+      minProperties: 1,
+      description: 'Named pipelines: receivers → processors → exporters.',
+    }),
+    telemetry: Type.Object(
+      {
+        logs: Type.Object(
+          {
+            level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info', description: 'Lowest level logged.' }),
+            format: Type.Union([Type.Literal('auto'), Type.Literal('json'), Type.Literal('pretty')], { default: 'auto', description: '`auto`: readable in a terminal, JSON otherwise.' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        progress: Type.Union([Type.Literal('auto'), Type.Literal('always'), Type.Literal('never')], {
+          default: 'auto',
+          description: 'The live progress line on stderr: `auto` shows it in a terminal.',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: "Ferry's own logs and progress display." },
+    ),
+    shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 30_000, description: 'How long SIGTERM waits for batches in flight to be delivered before exiting.' }),
+  },
+  { additionalProperties: false },
+);
+
+export function hostRootProperties(sections: { receivers: TSchema; processors: TSchema; exporters: TSchema }): Record<string, TSchema> {
+  return {
+    $schema: Type.String({ description: 'The JSON Schema for editors (`ferry schema > ferry.schema.json`).' }),
+    plugins: Type.Array(Type.String(), { default: [], description: 'Extra plugin packages (npm names) or paths to load, besides installed Ferry plugins.' }),
+    storage: storageSchema,
+    receivers: sections.receivers,
+    processors: sections.processors,
+    exporters: sections.exporters,
+    service: serviceSchema,
+  };
+}
+
+export type { TObject };

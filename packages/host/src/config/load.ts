@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { ComponentKind } from '@ferry/sdk';
+import { loadPlugins } from '../plugins/load.js';
+import type { Registry } from '../plugins/registry.js';
+import { ConfigInvalidError, type ConfigIssue } from './issue.js';
+import { parseConfigText } from './json.js';
+import { substituteEnv } from './env.js';
+import { composeSchema, SECTIONS } from './schema.js';
+import { compileSchema, schemaIssues } from './validate.js';
+import { referenceIssues } from './references.js';
+import { maskSecretLookingValues, secretValues } from './secrets.js';
+import { typeOf, type LoadedConfig, type ResolvedConfig } from './types.js';
+
+export interface LoadConfigOptions {
+  readonly file: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where installed plugins are looked for (node_modules above each), besides the config's directory. */
+  readonly discoverFrom?: readonly string[];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `"batch": null` means "with its defaults", as in the OpenTelemetry Collector. */
+function nullComponentsToEmpty(config: Record<string, unknown>): void {
+  for (const { section } of SECTIONS) {
+    const entries = config[section];
+    if (!isObject(entries)) continue;
+    for (const [id, value] of Object.entries(entries)) if (value === null) entries[id] = {};
+  }
+}
+
+function collectSecrets(config: ResolvedConfig, registry: Registry): string[] {
+  const found: string[] = [];
+  for (const { section, kind } of SECTIONS) {
+    for (const [id, value] of Object.entries(config[section])) {
+      const definition = registry.get(kind as ComponentKind, typeOf(id))?.definition;
+      if (definition) secretValues(definition.configSchema, value, found);
+    }
+  }
+  return [...new Set(found)];
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+    throw new ConfigInvalidError(file, [{ path: '', code: 'FERRY_CONFIG_READ', problem: `cannot read the config file (${why})` }]);
+  }
+}
+
+/**
+ * Reads, substitutes, validates and resolves a config file, loading the plugins it needs.
+ * Throws a ConfigInvalidError carrying every problem found, never just the first.
+ */
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+  const source = resolve(options.file);
+  const text = await readText(source);
+  const parsed = parseConfigText(text);
+  if ('issue' in parsed) {
+    throw new ConfigInvalidError(source, [{ ...parsed.issue, problem: maskSecretLookingValues(parsed.issue.problem) }]);
+  }
+  if (!isObject(parsed.value)) {
+    throw new ConfigInvalidError(source, [{ path: '', code: 'FERRY_CONFIG_SCHEMA', problem: 'the config must be a JSON object', expected: '{ "receivers": …, "exporters": …, "service": … }' }]);
+  }
+  const envIssues: ConfigIssue[] = [];
+  const substituted = substituteEnv(parsed.value, options.env ?? process.env, envIssues) as Record<string, unknown>;
+  nullComponentsToEmpty(substituted);
+
+  const explicit = Array.isArray(substituted.plugins) ? substituted.plugins.filter((p): p is string => typeof p === 'string') : [];
+  const { registry, issues: pluginIssues } = await loadPlugins({
+    explicit,
+    baseDirectory: dirname(source),
+    discoverFrom: [dirname(source), ...(options.discoverFrom ?? [])],
+  });
+
+  const validate = compileSchema(composeSchema(registry));
+  const envPaths = new Set(envIssues.map((i) => i.path));
+  const issues = [...pluginIssues, ...envIssues, ...schemaIssues(validate, substituted, registry).filter((i) => !envPaths.has(i.path))];
+  const service = substituted.service;
+  let warnings: string[] = [];
+  if (isObject(service) && isObject(service.pipelines) && SECTIONS.every(({ section }) => isObject(substituted[section]))) {
+    const references = referenceIssues(substituted as unknown as Parameters<typeof referenceIssues>[0]);
+    issues.push(...references.issues);
+    warnings = references.warnings;
+  }
+  if (issues.length > 0) throw new ConfigInvalidError(source, issues);
+
+  const config = deepFreeze(substituted as unknown as ResolvedConfig);
+  return { source, config, registry, secrets: collectSecrets(config, registry), warnings };
+}

@@ -1,0 +1,25 @@
+import { SECRET_KEYWORD } from '@ferry/sdk';
+
+interface SchemaNode {
+  readonly properties?: Record<string, SchemaNode>;
+  readonly items?: SchemaNode;
+  readonly [SECRET_KEYWORD]?: boolean;
+}
+
+/** Every string the schema marks secret inside a component's config. */
+export function secretValues(schemaObject: object, value: unknown, found: string[] = []): string[] {
+  const schema = schemaObject as SchemaNode;
+  if (schema[SECRET_KEYWORD] === true && typeof value === 'string' && value.length > 0) found.push(value);
+  if (Array.isArray(value) && schema.items) for (const item of value) secretValues(schema.items, item, found);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && schema.properties) {
+    for (const [name, child] of Object.entries(schema.properties)) secretValues(child, (value as Record<string, unknown>)[name], found);
+  }
+  return found;
+}
+
+const SECRET_LOOKING_KEY = /("(?:[A-Za-z_]*(?:api_?key|secret|token|password|credential)[A-Za-z_]*)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+
+/** Masks values of secret-looking keys in raw config text (for a JSON syntax error's excerpt). */
+export function maskSecretLookingValues(text: string): string {
+  return text.replace(SECRET_LOOKING_KEY, '$1"***"');
+}

@@ -1,0 +1,231 @@
+import { createBatch, isPermanent, retryAfterOf, type Batch, type Exporter, type Logger } from '@ferry/sdk';
+import type { LogCursor, LogSlice } from '../log/types.js';
+import { Signal } from '../log/signal.js';
+import type { ComponentRecorder } from '../telemetry/metrics.js';
+import { backoffDelay } from './backoff.js';
+import type { DeadLetterSink } from './dead-letters.js';
+import type { ExporterGate } from './gate.js';
+import type { DeliveryOptions } from './policy.js';
+import { wait } from './wait.js';
+
+export interface RunnerOptions {
+  readonly pipeline: string;
+  readonly exporterId: string;
+  readonly exporter: Exporter;
+  readonly gate: ExporterGate;
+  readonly cursor: LogCursor;
+  /** The log's end, to tell how much is still queued for this exporter. */
+  readonly endSeq: () => number;
+  /** Resolves at the log's next append. */
+  readonly nextAppend: () => Promise<void>;
+  readonly delivery: DeliveryOptions;
+  readonly recorder: ComponentRecorder;
+  readonly logger: Logger;
+  readonly deadLetters: DeadLetterSink;
+}
+
+interface InFlight {
+  readonly end: number;
+  done: boolean;
+}
+
+class AttemptTimeout extends Error {
+  override readonly name = 'AttemptTimeout';
+}
+
+/**
+ * Delivers one pipeline's log to one exporter: cuts batches (size, bytes or time,
+ * whichever first), sends up to the gate's limit at once, retries with backoff until the
+ * batch is delivered or dead-lettered, and commits the cursor only past batches that are
+ * finished, in order — so what is not committed is exactly what may still need sending.
+ */
+export class ExporterRunner {
+  readonly #o: RunnerOptions;
+  readonly #stop = new AbortController();
+  readonly #wake = new Signal();
+  readonly #settled = new Signal();
+  readonly #inFlight: InFlight[] = [];
+  #draining = false;
+  #heldEvents = 0;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: RunnerOptions) {
+    this.#o = options;
+  }
+
+  /** Events accepted into the log that this exporter has not finished with. */
+  get queued(): number {
+    return this.#o.endSeq() - this.#o.cursor.committed;
+  }
+
+  /** Events in batches being sent or waiting to be retried. */
+  get held(): number {
+    return this.#heldEvents;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run().catch((error: unknown) => {
+      this.#o.logger.error('delivery loop stopped unexpectedly', { error: (error as Error).message });
+    });
+  }
+
+  /** Sends everything still queued without waiting for timers; resolves when nothing is left or at the deadline. */
+  async drain(deadline: number): Promise<void> {
+    this.#draining = true;
+    this.#wake.notify();
+    while (this.queued > 0 && Date.now() < deadline && this.#loop !== undefined) {
+      await wait(deadline - Date.now(), this.#stop.signal, this.#settled.wait());
+    }
+  }
+
+  /** Stops at once: attempts are aborted and their events stay uncommitted. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#wake.notify();
+    await this.#loop;
+    while (this.#inFlight.length > 0 && this.#inFlight.some((f) => !f.done)) await this.#settled.wait();
+  }
+
+  async #run(): Promise<void> {
+    const { gate } = this.#o;
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      if (!(await gate.acquire(signal))) break;
+      const slice = await this.#nextSlice(signal);
+      if (slice === undefined) {
+        gate.release();
+        continue;
+      }
+      const entry: InFlight = { end: slice.firstSeq + slice.lines.length, done: false };
+      this.#inFlight.push(entry);
+      this.#heldEvents += slice.lines.length;
+      void this.#deliver(slice).finally(() => {
+        gate.release();
+        entry.done = true;
+        this.#heldEvents -= slice.lines.length;
+        this.#commitFinished();
+        this.#settled.notify();
+      });
+    }
+  }
+
+  /** Waits until a batch is due, then takes it from the log. */
+  async #nextSlice(signal: AbortSignal): Promise<LogSlice | undefined> {
+    const { cursor, delivery } = this.#o;
+    const { batchSize, maxBatchBytes, flushIntervalMs } = delivery.batch;
+    for (;;) {
+      if (signal.aborted) return undefined;
+      const available = cursor.available();
+      if (available === 0) {
+        await wait(60_000, signal, Promise.race([this.#o.nextAppend(), this.#wake.wait()]));
+        continue;
+      }
+      if (available >= batchSize || cursor.availableBytes() >= maxBatchBytes || this.#draining) break;
+      if (flushIntervalMs > 0) {
+        const dueIn = (cursor.nextReceivedAt() ?? 0) + flushIntervalMs - Date.now();
+        if (dueIn <= 0) break;
+        await wait(dueIn, signal, Promise.race([this.#o.nextAppend(), this.#wake.wait()]));
+      } else {
+        await wait(60_000, signal, Promise.race([this.#o.nextAppend(), this.#wake.wait()]));
+      }
+    }
+    return cursor.take(batchSize, maxBatchBytes);
+  }
+
+  #commitFinished(): void {
+    let end: number | undefined;
+    while (this.#inFlight.length > 0 && (this.#inFlight[0] as InFlight).done) end = (this.#inFlight.shift() as InFlight).end;
+    if (end !== undefined) this.#o.cursor.commit(end);
+  }
+
+  async #deliver(slice: LogSlice): Promise<void> {
+    const { recorder, retry } = { recorder: this.#o.recorder, retry: this.#o.delivery.retry };
+    let batch: Batch = createBatch({ lines: slice.lines, ...(slice.events ? { events: slice.events } : {}), receivedAt: slice.receivedAt, firstSeq: slice.firstSeq });
+    const startedAt = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      await this.#o.gate.throttle(this.#stop.signal);
+      if (this.#stop.signal.aborted) return;
+      let failure: Error;
+      try {
+        const result = await this.#attempt(batch, attempt);
+        const rejected = result?.rejected ?? [];
+        if (rejected.length === 0) {
+          this.#succeeded(batch.count, attempt);
+          return;
+        }
+        const permanent = rejected.filter((r) => isPermanent(r.error));
+        const retryable = rejected.filter((r) => !isPermanent(r.error));
+        this.#o.recorder.add('sent', batch.count - rejected.length);
+        for (const reason of groupByReason(permanent)) await this.#deadLetter(batch.select(reason.indexes), reason.message);
+        if (retryable.length === 0) {
+          this.#o.gate.succeeded();
+          return;
+        }
+        batch = batch.select(retryable.map((r) => r.index));
+        failure = (retryable[0] as { error: Error }).error;
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+        if (this.#stop.signal.aborted && !(failure instanceof AttemptTimeout)) return;
+        if (isPermanent(failure)) {
+          this.#o.gate.succeeded();
+          await this.#deadLetter(batch, failure.message);
+          return;
+        }
+      }
+      const retryAfterMs = retryAfterOf(failure);
+      this.#o.gate.failed(retryAfterMs);
+      recorder.add('retried', batch.count);
+      if (retry.maxElapsedMs > 0 && Date.now() - startedAt >= retry.maxElapsedMs) {
+        await this.#deadLetter(batch, `still failing after ${Math.round((Date.now() - startedAt) / 1000)} s (retry.maxElapsedMs): ${failure.message}`);
+        return;
+      }
+      const delay = backoffDelay(retry, attempt, retryAfterMs);
+      const log = attempt === 1 || attempt % 10 === 0 ? this.#o.logger.warn : this.#o.logger.debug;
+      log('export failed, retrying', { attempt, events: batch.count, retryInMs: delay, error: failure.message });
+      await wait(delay, this.#stop.signal);
+    }
+  }
+
+  async #attempt(batch: Batch, attempt: number): ReturnType<Exporter['export']> {
+    const controller = new AbortController();
+    const onStop = () => controller.abort(this.#stop.signal.reason);
+    this.#stop.signal.addEventListener('abort', onStop, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new AttemptTimeout(`export attempt timed out after ${this.#o.delivery.timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, this.#o.delivery.timeoutMs);
+    });
+    try {
+      // An exporter that ignores the signal still cannot hold the batch past the timeout.
+      return await Promise.race([this.#o.exporter.export(batch, { signal: controller.signal, attempt }), timedOut]);
+    } finally {
+      clearTimeout(timer);
+      this.#stop.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  #succeeded(count: number, attempt: number): void {
+    this.#o.recorder.add('sent', count);
+    this.#o.gate.succeeded();
+    if (attempt > 1) this.#o.logger.info('export succeeded after retries', { attempts: attempt, events: count });
+  }
+
+  async #deadLetter(batch: Batch, reason: string): Promise<void> {
+    this.#o.recorder.add('failed', batch.count);
+    this.#o.logger.error('events dead-lettered', { events: batch.count, reason });
+    await this.#o.deadLetters.add({ exporter: this.#o.exporterId, pipeline: this.#o.pipeline, reason, batch });
+  }
+}
+
+function groupByReason(rejected: ReadonlyArray<{ index: number; error: Error }>): Array<{ message: string; indexes: number[] }> {
+  const groups = new Map<string, number[]>();
+  for (const { index, error } of rejected) {
+    const list = groups.get(error.message) ?? [];
+    list.push(index);
+    groups.set(error.message, list);
+  }
+  return [...groups].map(([message, indexes]) => ({ message, indexes }));
+}

@@ -1,0 +1,89 @@
+import { BackpressureError, ShutdownError, type ConsumeOptions, type FerryEvent, type Logger, type Processor } from '@ferry/sdk';
+import type { AppendState, EventLog } from '../log/types.js';
+import type { ComponentRecorder } from '../telemetry/metrics.js';
+
+export interface IngestProcessor {
+  readonly id: string;
+  readonly instance: Processor;
+  readonly recorder: ComponentRecorder;
+}
+
+/** Rough bytes of events not yet serialized, for a quick room check. */
+const ESTIMATED_EVENT_BYTES = 512;
+
+/**
+ * A pipeline's entry: runs its processors over each batch a receiver hands in, serializes
+ * the result and appends it to the log. Calls are handled strictly in order, so sequence
+ * numbers and any processor state (a hash chain's head) follow the order of arrival; only
+ * the durable wait runs concurrently, which lets the disk log commit many calls at once.
+ */
+export class PipelineIngest {
+  readonly name: string;
+  readonly #processors: readonly IngestProcessor[];
+  readonly #stateful: readonly IngestProcessor[];
+  readonly #log: EventLog;
+  readonly #logger: Logger;
+  #tail: Promise<unknown> = Promise.resolve();
+  #queued = 0;
+  #closed = false;
+
+  constructor(name: string, processors: readonly IngestProcessor[], log: EventLog, logger: Logger) {
+    this.name = name;
+    this.#processors = processors.filter((p) => p.instance.process !== undefined);
+    this.#stateful = processors.filter((p) => p.instance.snapshot !== undefined);
+    this.#log = log;
+    this.#logger = logger;
+  }
+
+  consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(new ShutdownError(`pipeline "${this.name}" is shutting down`));
+    if (events.length === 0) return Promise.resolve();
+    if (options?.wait === false && (this.#queued > 0 || !this.#log.hasRoom(events.length * ESTIMATED_EVENT_BYTES))) {
+      return Promise.reject(new BackpressureError(`pipeline "${this.name}" is full`, 1000));
+    }
+    let durable: Promise<void> = Promise.resolve();
+    this.#queued++;
+    const issued = this.#tail.then(async () => {
+      const kept = await this.#process(events);
+      if (kept.length === 0) return;
+      const lines = kept.map((event) => JSON.stringify(event));
+      await this.#log.room(lines.reduce((sum, line) => sum + line.length + 1, 0));
+      durable = this.#log.append(kept, lines, this.#snapshot());
+    });
+    const settled = issued.finally(() => {
+      this.#queued--;
+    });
+    this.#tail = settled.catch(() => undefined);
+    return settled.then(() => durable);
+  }
+
+  async #process(events: readonly FerryEvent[]): Promise<readonly FerryEvent[]> {
+    let current = events;
+    for (const { id, instance, recorder } of this.#processors) {
+      const before = current.length;
+      const result = (instance.process as NonNullable<Processor['process']>)(current);
+      try {
+        current = result instanceof Promise ? await result : result;
+      } catch (error) {
+        this.#logger.error('processor failed; the events were not accepted', { processor: id, error: (error as Error).message });
+        throw error;
+      }
+      if (current.length < before) recorder.add('filtered', before - current.length);
+      if (current.length === 0) break;
+    }
+    return current;
+  }
+
+  #snapshot(): AppendState | undefined {
+    if (this.#stateful.length === 0) return undefined;
+    const state: Record<string, ReturnType<NonNullable<Processor['snapshot']>>> = {};
+    for (const { id, instance } of this.#stateful) state[id] = (instance.snapshot as NonNullable<Processor['snapshot']>)();
+    return state;
+  }
+
+  /** Refuses new events and waits for the ones already handed in. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#tail;
+  }
+}
