@@ -1,1 +1,63 @@
-process.stdout.write('ferry: not built yet\n');
+import { Command, Option } from 'commander';
+import { EXIT } from './exit-codes.js';
+import { run } from './commands/run.js';
+import { validate } from './commands/validate.js';
+import { components } from './commands/components.js';
+import { schema } from './commands/schema.js';
+
+const DEFAULT_CONFIG = 'collector.config.json';
+
+function configOption(): Option {
+  return new Option('-c, --config <file>', 'the collector config (JSON)').default(DEFAULT_CONFIG);
+}
+
+async function exitWith(status: Promise<number>): Promise<void> {
+  process.exitCode = await status;
+}
+
+const program = new Command('ferry')
+  .description('Ferry moves authorization and audit events to where they must be kept, searched and alerted on, without losing one.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(`ferry: ${text.replace(/^error: /, '')}`) })
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.invalidConfig);
+  });
+
+program
+  .command('run', { isDefault: true })
+  .description('run the collector until SIGTERM/SIGINT (the default command)')
+  .addOption(configOption())
+  .action((options: { config: string }) => exitWith(run(options)));
+
+program
+  .command('validate')
+  .description('check a config without starting anything: exit 0 when valid, 2 with every problem when not')
+  .addOption(configOption())
+  .action((options: { config: string }) => exitWith(validate(options)));
+
+program
+  .command('components')
+  .description('list every installed receiver, processor and exporter with its package, version and stability')
+  .option('--json', 'print JSON instead of a table')
+  .action((options: { json?: boolean }) => exitWith(components(options)));
+
+program
+  .command('schema')
+  .description('print the JSON Schema of the config for every installed component (point "$schema" at it)')
+  .option('-c, --config <file>', 'also include the plugins this config lists')
+  .action((options: { config?: string }) => exitWith(schema(options)));
+
+program.addHelpText(
+  'after',
+  `
+Exit status: 0 ok; 1 a component failed, no receiver could work, or events were lost at
+shutdown; 2 the config (or the command line) is invalid; 130 a second signal stopped it at once.
+
+Examples:
+  ferry                                   run ./${DEFAULT_CONFIG}
+  ferry validate --config prod.json       check a config
+  ferry schema > ferry.schema.json        then "$schema": "./ferry.schema.json" in the config`,
+);
+
+await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { ComponentKind } from '@ferry/sdk';
 import { loadPlugins } from '../plugins/load.js';
 import type { Registry } from '../plugins/registry.js';
-import { ConfigInvalidError, type ConfigIssue } from './issue.js';
+import { ConfigInvalidError, formatIssue, type ConfigIssue } from './issue.js';
 import { parseConfigText } from './json.js';
 import { substituteEnv } from './env.js';
 import { composeSchema, SECTIONS } from './schema.js';
@@ -61,6 +61,12 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+/** An unknown type whose official package is installed but broken says so. */
+function withLoadFailure(issue: ConfigIssue, failures: readonly ConfigIssue[]): ConfigIssue {
+  const failure = failures.find((f) => issue.hint !== undefined && /`pnpm add (\S+)`/.test(issue.hint) && f.problem.includes(` ${/`pnpm add (\S+)`/.exec(issue.hint)?.[1]} `));
+  return failure === undefined ? issue : { ...issue, hint: `the installed ${failure.problem}` };
+}
+
 /**
  * Reads, substitutes, validates and resolves a config file, loading the plugins it needs.
  * Throws a ConfigInvalidError carrying every problem found, never just the first.
@@ -80,7 +86,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   nullComponentsToEmpty(substituted);
 
   const explicit = Array.isArray(substituted.plugins) ? substituted.plugins.filter((p): p is string => typeof p === 'string') : [];
-  const { registry, issues: pluginIssues } = await loadPlugins({
+  const { registry, issues: pluginIssues, warnings: pluginWarnings } = await loadPlugins({
     explicit,
     baseDirectory: dirname(source),
     discoverFrom: [dirname(source), ...(options.discoverFrom ?? [])],
@@ -88,13 +94,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 
   const validate = compileSchema(composeSchema(registry));
   const envPaths = new Set(envIssues.map((i) => i.path));
-  const issues = [...pluginIssues, ...envIssues, ...schemaIssues(validate, substituted, registry).filter((i) => !envPaths.has(i.path))];
+  const issues = [...pluginIssues, ...envIssues, ...schemaIssues(validate, substituted, registry).filter((i) => !envPaths.has(i.path))].map((issue) =>
+    issue.code === 'FERRY_CONFIG_UNKNOWN_TYPE' ? withLoadFailure(issue, pluginWarnings) : issue,
+  );
   const service = substituted.service;
-  let warnings: string[] = [];
+  let warnings: string[] = pluginWarnings.map(formatIssue);
   if (isObject(service) && isObject(service.pipelines) && SECTIONS.every(({ section }) => isObject(substituted[section]))) {
     const references = referenceIssues(substituted as unknown as Parameters<typeof referenceIssues>[0]);
     issues.push(...references.issues);
-    warnings = references.warnings;
+    warnings = [...warnings, ...references.warnings];
   }
   if (issues.length > 0) throw new ConfigInvalidError(source, issues);
 

@@ -17,9 +17,12 @@ export function secretValues(schemaObject: object, value: unknown, found: string
   return found;
 }
 
-const SECRET_LOOKING_KEY = /("(?:[A-Za-z_]*(?:api_?key|secret|token|password|credential)[A-Za-z_]*)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+const SECRET_LOOKING_KEY = /("(?:[A-Za-z_]*(?:api_?key|secret|token|password|credential)[A-Za-z_]*)"\s*:\s*")((?:[^"\\]|\\.)*)"/gi;
 
-/** Masks values of secret-looking keys in raw config text (for a JSON syntax error's excerpt). */
+/**
+ * Masks values of secret-looking keys in raw config text (for a JSON syntax error's
+ * excerpt), keeping their length so the caret under the error still lines up.
+ */
 export function maskSecretLookingValues(text: string): string {
-  return text.replace(SECRET_LOOKING_KEY, '$1"***"');
+  return text.replace(SECRET_LOOKING_KEY, (_whole, head: string, value: string) => `${head}${'*'.repeat(value.length)}"`);
 }

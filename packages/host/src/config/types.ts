@@ -40,7 +40,7 @@ export interface LoadedConfig {
   readonly registry: Registry;
   /** Values of every option marked secret, to be scrubbed from any output. */
   readonly secrets: readonly string[];
-  /** Things that work but are probably not what was meant (unused components). */
+  /** Things that work but are probably not what was meant (unused components, broken unused plugins). */
   readonly warnings: readonly string[];
 }
 

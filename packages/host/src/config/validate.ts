@@ -6,6 +6,7 @@ import type { ConfigIssue } from './issue.js';
 import { joinPath } from './issue.js';
 import { describeSchema, describeValue } from './describe.js';
 import { SECTIONS } from './schema.js';
+import { COMPONENT_ID_PATTERN } from './host-schema.js';
 import type { Registry } from '../plugins/registry.js';
 import { officialPackageName } from '../plugins/registry.js';
 
@@ -70,7 +71,10 @@ function issueOf(error: ErrorObject, registry: Registry): ConfigIssue | undefine
     case 'additionalProperties': {
       const name = (error.params as { additionalProperty: string }).additionalProperty;
       const section = segments.length === 1 ? segments[0] : undefined;
-      if (typeof section === 'string' && SECTIONS.some((s) => s.section === section)) return unknownComponent(section, name, registry);
+      if (typeof section === 'string' && SECTIONS.some((s) => s.section === section)) {
+        // An id that is not even well-formed gets the pattern error alone.
+        return new RegExp(COMPONENT_ID_PATTERN).test(name) ? unknownComponent(section, name, registry) : undefined;
+      }
       const allowed = Object.keys((error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
       return {
         ...base,

@@ -19,7 +19,10 @@ export interface LoadPluginsOptions {
 
 export interface LoadPluginsResult {
   readonly registry: Registry;
+  /** Problems with plugins the config names: the config cannot be used. */
   readonly issues: ConfigIssue[];
+  /** Installed plugins that could not be loaded: only a problem if the config uses them. */
+  readonly warnings: ConfigIssue[];
 }
 
 const KINDS = new Set(['receiver', 'processor', 'exporter']);
@@ -157,9 +160,10 @@ async function loadDiscovered(pkg: PluginPackage, registry: Registry, issues: Co
 export async function loadPlugins(options: LoadPluginsOptions): Promise<LoadPluginsResult> {
   const registry = new Registry();
   const issues: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
   const explicit = options.explicit ?? [];
   for (const [index, specifier] of explicit.entries()) await loadExplicit(specifier, index, options.baseDirectory, registry, issues);
   const discovered = await discoverPluginPackages(options.discoverFrom);
-  await Promise.all(discovered.map((pkg) => loadDiscovered(pkg, registry, issues)));
-  return { registry, issues };
+  await Promise.all(discovered.map((pkg) => loadDiscovered(pkg, registry, warnings)));
+  return { registry, issues, warnings };
 }

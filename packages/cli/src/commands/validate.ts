@@ -1,0 +1,17 @@
+import { loadConfig } from '@ferry/host';
+import { EXIT } from '../exit-codes.js';
+import { reportFailure } from '../output.js';
+import { pluginSearchPath } from '../plugins.js';
+
+/** `ferry validate`: the same checks `run` makes, without starting anything. */
+export async function validate(options: { config: string }): Promise<number> {
+  try {
+    const loaded = await loadConfig({ file: options.config, discoverFrom: pluginSearchPath() });
+    const pipelines = Object.keys(loaded.config.service.pipelines);
+    for (const warning of loaded.warnings) process.stderr.write(`ferry: warning: ${warning}\n`);
+    process.stdout.write(`ferry: ${loaded.source} is valid (${pipelines.length} pipeline${pipelines.length === 1 ? '' : 's'}: ${pipelines.join(', ')})\n`);
+    return EXIT.ok;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}

@@ -1,0 +1,39 @@
+import type { Collector, Terminal } from '@ferry/host';
+import type { Logger } from '@ferry/sdk';
+
+const number = new Intl.NumberFormat('en-US');
+
+/**
+ * Shows events flowing: a live line on a terminal, redrawn twice a second; without one, a
+ * `progress` log line every 30 s.
+ */
+export function startProgress(collector: Collector, terminal: Terminal, logger: Logger, mode: 'auto' | 'always' | 'never'): () => void {
+  if (mode === 'never') return () => {};
+  const live = mode === 'always' || terminal.isTTY;
+  let last = { at: Date.now(), received: 0 };
+  const render = () => {
+    const snapshot = collector.snapshot();
+    const now = Date.now();
+    const rate = ((snapshot.received - last.received) * 1000) / Math.max(1, now - last.at);
+    last = { at: now, received: snapshot.received };
+    const exporters = new Map<string, { sent: number; queued: number; failed: number }>();
+    for (const e of snapshot.exporters) {
+      const sum = exporters.get(e.exporter) ?? { sent: 0, queued: 0, failed: 0 };
+      exporters.set(e.exporter, { sent: sum.sent + e.sent, queued: sum.queued + e.queued, failed: sum.failed + e.failed });
+    }
+    const parts = [`received ${number.format(snapshot.received)} (${number.format(Math.round(rate))}/s)`];
+    if (snapshot.filtered > 0) parts.push(`filtered ${number.format(snapshot.filtered)}`);
+    for (const [id, e] of exporters) {
+      parts.push(`${id}: sent ${number.format(e.sent)}${e.queued > 0 ? `, queued ${number.format(e.queued)}` : ''}${e.failed > 0 ? `, dead-lettered ${number.format(e.failed)}` : ''}`);
+    }
+    return parts;
+  };
+  const timer = live
+    ? setInterval(() => terminal.status(`⛴  ${render().join(' │ ')}`), 500)
+    : setInterval(() => logger.info(`progress: ${render().join('; ')}`), 30_000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    terminal.clearStatus();
+  };
+}
