@@ -5,6 +5,7 @@ import { ConfigError, RetryableError, type ComponentKind, type Logger } from '@f
 import type { LoadedConfig } from '../config/types.js';
 import type { EventLog } from '../log/types.js';
 import { MemoryLog } from '../log/memory-log.js';
+import { DiskLog } from '../log/disk/disk-log.js';
 import { PipelineIngest } from '../pipeline/ingest.js';
 import { ReceiverConsumer } from '../pipeline/receiver-consumer.js';
 import { ExporterRunner } from '../delivery/runner.js';
@@ -63,6 +64,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
   readonly #receivers: BuiltReceiver[] = [];
   readonly #runners: Array<{ pipeline: string; exporter: string; runner: ExporterRunner }> = [];
   readonly #failed = new Set<string>();
+  readonly #corruptRecords;
   #starting: Promise<void> | undefined;
   #stopping: Promise<ShutdownReport> | undefined;
 
@@ -72,6 +74,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
     this.#options = options;
     this.#logger = options.logger;
     this.telemetry = options.telemetry ?? new Telemetry();
+    this.#corruptRecords = this.telemetry.meter.createCounter('ferry.log.corrupt_records', { description: 'Damaged records found in a pipeline log and skipped.' });
     const { config } = options.loaded;
     const env: BuildEnvironment = {
       loaded: options.loaded,
@@ -113,7 +116,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
     for (const exporter of this.#exporters.values()) await this.#startComponent(exporter.component, true);
     for (const pipeline of this.#pipelines) {
       const directory = storage ? join(storage.directory, 'pipelines', safeName(pipeline.name)) : undefined;
-      pipeline.log = await (this.#options.openLog ?? this.#memoryLog)(pipeline.name, directory);
+      pipeline.log = await (this.#options.openLog ?? this.#defaultLog)(pipeline.name, directory);
       const restored = pipeline.log.restoredState;
       for (const processor of pipeline.processors) {
         const state = restored?.[processor.id];
@@ -135,7 +138,22 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
     });
   }
 
-  readonly #memoryLog = async (): Promise<EventLog> => new MemoryLog({ maxBytes: this.#options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES });
+  /** Without storage the log lives in memory; with it, on disk under the pipeline's directory. */
+  readonly #defaultLog = async (pipeline: string, directory: string | undefined): Promise<EventLog> => {
+    const storage = this.#options.loaded.config.storage;
+    if (storage === undefined || directory === undefined) return new MemoryLog({ maxBytes: this.#options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES });
+    return DiskLog.open({
+      directory,
+      fsync: storage.fsync,
+      fsyncIntervalMs: storage.fsyncIntervalMs,
+      maxBytes: storage.maxBytes,
+      cacheBytes: storage.cacheBytes,
+      segmentBytes: storage.segmentBytes,
+      cursorNames: this.#options.loaded.config.service.pipelines[pipeline]?.exporters ?? [],
+      logger: this.#logger.child({ pipeline }),
+      onCorruption: () => this.#corruptRecords.add(1, { pipeline }),
+    });
+  };
 
   #startRunners(pipeline: Pipeline): void {
     const { config } = this.#options.loaded;

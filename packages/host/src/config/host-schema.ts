@@ -56,6 +56,17 @@ export const storageSchema = Type.Object(
       description: '`batch`: every accepted batch is fsynced before it is acknowledged (survives power loss). `interval`: fsync every `fsyncIntervalMs` (faster; a power loss can lose that window, a process crash cannot).',
     }),
     fsyncIntervalMs: Type.Integer({ minimum: 1, default: 1000, description: 'With `fsync: "interval"`, how often the log is fsynced (ms).' }),
+    maxBytes: Type.Integer({
+      minimum: 1024 * 1024,
+      default: 4 * 1024 ** 3,
+      description: 'Most bytes one pipeline\'s event log keeps on disk (events not yet delivered to every exporter); past it receivers are pushed back.',
+    }),
+    cacheBytes: Type.Integer({
+      minimum: 0,
+      default: 32 * 1024 * 1024,
+      description: 'Bytes of recent events each pipeline keeps in memory, so exporters that keep up never read the disk.',
+    }),
+    segmentBytes: Type.Integer({ minimum: 64 * 1024, default: 64 * 1024 * 1024, description: 'Size of one log segment file; delivered segments are deleted whole.' }),
   },
   { additionalProperties: false, description: 'Persistence: with it, an accepted event is on disk before it is acknowledged.' },
 );

@@ -12,6 +12,9 @@ export interface StorageConfig {
   readonly directory: string;
   readonly fsync: 'batch' | 'interval';
   readonly fsyncIntervalMs: number;
+  readonly maxBytes: number;
+  readonly cacheBytes: number;
+  readonly segmentBytes: number;
 }
 
 export interface TelemetryConfig {

@@ -1,0 +1,19 @@
+/** Plain words for the storage errors a user can act on. */
+export function describeStorageError(error: unknown, directory: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOSPC':
+      return `the disk holding ${directory} is full (ENOSPC)`;
+    case 'EDQUOT':
+      return `the disk quota for ${directory} is exhausted (EDQUOT)`;
+    case 'EROFS':
+      return `${directory} is on a read-only file system (EROFS)`;
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied writing to ${directory} (${code})`;
+    case 'EIO':
+      return `an I/O error occurred writing to ${directory} (EIO)`;
+    default:
+      return `writing to ${directory} failed: ${(error as Error).message}`;
+  }
+}
