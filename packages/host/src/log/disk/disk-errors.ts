@@ -17,3 +17,13 @@ export function describeStorageError(error: unknown, directory: string): string 
       return `writing to ${directory} failed: ${(error as Error).message}`;
   }
 }
+
+/** The storage directory cannot be used at all (at open): the collector does not start. */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  readonly code = 'FERRY_STORAGE_UNUSABLE';
+  constructor(directory: string, cause: unknown) {
+    const known = (cause as NodeJS.ErrnoException).code !== undefined;
+    super(`cannot use the storage directory ${directory}: ${known ? describeStorageError(cause, directory) : (cause as Error).message}`, { cause });
+  }
+}

@@ -10,7 +10,7 @@ import { listSegments, segmentPath, type SegmentInfo } from './segments.js';
 import { DiskReader, type CorruptionReport } from './reader.js';
 import { CursorStore } from './cursor-store.js';
 import { acquireLock } from './lock.js';
-import { describeStorageError } from './disk-errors.js';
+import { describeStorageError, StorageError } from './disk-errors.js';
 
 export interface DiskLogOptions {
   readonly directory: string;
@@ -120,6 +120,14 @@ export class DiskLog implements EventLog {
   }
 
   static async open(options: DiskLogOptions): Promise<DiskLog> {
+    try {
+      return await DiskLog.#open(options);
+    } catch (error) {
+      throw error instanceof StorageError ? error : new StorageError(options.directory, error);
+    }
+  }
+
+  static async #open(options: DiskLogOptions): Promise<DiskLog> {
     const segmentsDir = join(options.directory, 'segments');
     const cursorsDir = join(options.directory, 'cursors');
     await mkdir(segmentsDir, { recursive: true });
@@ -350,6 +358,8 @@ export class DiskLog implements EventLog {
     const start = this.#starts.get(name) ?? this.#endSeq;
     const cursor = new DiskCursor(this, name, start, (report) => this.#reportCorruption(report));
     this.#cursors.push(cursor);
+    // Saved at once, so that an exporter that has not finished anything yet is not taken for a new one next time.
+    this.#store.set(name, start);
     return cursor;
   }
 
@@ -517,7 +527,7 @@ class DiskCursor implements LogCursor {
     let bytes = 0;
     while (seq < end && events < maxEvents && bytes < maxBytes && this.#log.cachedAt(seq) === undefined) {
       const record = await this.#reader.recordFor(seq, end);
-      this.#flushCorruption(record?.firstSeq);
+      this.#flushCorruption(seq, record?.firstSeq);
       if (record === undefined) break;
       if (record.firstSeq > seq) {
         if (records.length > 0) break; // a slice is contiguous; the gap starts the next one
@@ -540,11 +550,12 @@ class DiskCursor implements LogCursor {
     return slice;
   }
 
-  #flushCorruption(nextSeq: number | undefined): void {
+  /** Reports damage met while looking for `expected`; the next intact record tells how many events it held. */
+  #flushCorruption(expected: number, nextSeq: number | undefined): void {
     const report = this.#pendingCorruption;
     if (report === undefined) return;
     this.#pendingCorruption = undefined;
-    this.#onCorruption({ ...report, lostEvents: nextSeq === undefined ? undefined : Math.max(0, nextSeq - this.#readPosition) });
+    this.#onCorruption({ ...report, lostEvents: nextSeq === undefined ? undefined : Math.max(0, nextSeq - expected) });
   }
 
   commit(upTo: number): void {
