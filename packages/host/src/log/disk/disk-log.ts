@@ -1,4 +1,4 @@
-import { mkdir, open, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { open, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ShutdownError, type FerryEvent, type JsonValue, type Logger } from '@ferry/sdk';
 import type { AppendState, EventLog, LogCursor, LogSlice } from '../types.js';
@@ -10,7 +10,7 @@ import { listSegments, segmentPath, type SegmentInfo } from './segments.js';
 import { DiskReader, type CorruptionReport } from './reader.js';
 import { CursorStore } from './cursor-store.js';
 import { acquireLock } from './lock.js';
-import { describeStorageError, StorageError } from './disk-errors.js';
+import { describeStorageError, ensureDirectory, StorageError } from './disk-errors.js';
 
 export interface DiskLogOptions {
   readonly directory: string;
@@ -130,8 +130,8 @@ export class DiskLog implements EventLog {
   static async #open(options: DiskLogOptions): Promise<DiskLog> {
     const segmentsDir = join(options.directory, 'segments');
     const cursorsDir = join(options.directory, 'cursors');
-    await mkdir(segmentsDir, { recursive: true });
-    await mkdir(cursorsDir, { recursive: true });
+    await ensureDirectory(segmentsDir);
+    await ensureDirectory(cursorsDir);
     const release = await acquireLock(options.directory);
     try {
       const found = await listSegments(segmentsDir);
