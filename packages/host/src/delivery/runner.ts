@@ -26,7 +26,10 @@ export interface RunnerOptions {
 
 interface InFlight {
   readonly end: number;
+  /** Delivered or dead-lettered: the cursor may pass it. */
   done: boolean;
+  /** The attempt loop has returned, whether or not the batch was finished. */
+  settled: boolean;
 }
 
 class AttemptTimeout extends Error {
@@ -83,7 +86,7 @@ export class ExporterRunner {
     this.#stop.abort();
     this.#wake.notify();
     await this.#loop;
-    while (this.#inFlight.length > 0 && this.#inFlight.some((f) => !f.done)) await this.#settled.wait();
+    while (this.#inFlight.some((f) => !f.settled)) await this.#settled.wait();
   }
 
   async #run(): Promise<void> {
@@ -96,16 +99,24 @@ export class ExporterRunner {
         gate.release();
         continue;
       }
-      const entry: InFlight = { end: slice.firstSeq + slice.lines.length, done: false };
+      const entry: InFlight = { end: slice.firstSeq + slice.lines.length, done: false, settled: false };
       this.#inFlight.push(entry);
       this.#heldEvents += slice.lines.length;
-      void this.#deliver(slice).finally(() => {
-        gate.release();
-        entry.done = true;
-        this.#heldEvents -= slice.lines.length;
-        this.#commitFinished();
-        this.#settled.notify();
-      });
+      void this.#deliver(slice)
+        .then((finished) => {
+          // A batch abandoned at stop is not finished: it stays uncommitted, so it is sent again after a restart.
+          entry.done = finished;
+        })
+        .catch((error: unknown) => {
+          this.#o.logger.error('delivery of a batch failed unexpectedly; it stays queued', { error: (error as Error).message });
+        })
+        .finally(() => {
+          gate.release();
+          entry.settled = true;
+          this.#heldEvents -= slice.lines.length;
+          this.#commitFinished();
+          this.#settled.notify();
+        });
     }
   }
 
@@ -135,23 +146,25 @@ export class ExporterRunner {
   #commitFinished(): void {
     let end: number | undefined;
     while (this.#inFlight.length > 0 && (this.#inFlight[0] as InFlight).done) end = (this.#inFlight.shift() as InFlight).end;
+    // An abandoned batch blocks the cursor for good: everything after it is sent again next time.
     if (end !== undefined) this.#o.cursor.commit(end);
   }
 
-  async #deliver(slice: LogSlice): Promise<void> {
+  /** True once the batch is delivered or dead-lettered; false if abandoned because the runner stopped. */
+  async #deliver(slice: LogSlice): Promise<boolean> {
     const { recorder, retry } = { recorder: this.#o.recorder, retry: this.#o.delivery.retry };
     let batch: Batch = createBatch({ lines: slice.lines, ...(slice.events ? { events: slice.events } : {}), receivedAt: slice.receivedAt, firstSeq: slice.firstSeq });
     const startedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       await this.#o.gate.throttle(this.#stop.signal);
-      if (this.#stop.signal.aborted) return;
+      if (this.#stop.signal.aborted) return false;
       let failure: Error;
       try {
         const result = await this.#attempt(batch, attempt);
         const rejected = result?.rejected ?? [];
         if (rejected.length === 0) {
           this.#succeeded(batch.count, attempt);
-          return;
+          return true;
         }
         const permanent = rejected.filter((r) => isPermanent(r.error));
         const retryable = rejected.filter((r) => !isPermanent(r.error));
@@ -159,17 +172,17 @@ export class ExporterRunner {
         for (const reason of groupByReason(permanent)) await this.#deadLetter(batch.select(reason.indexes), reason.message);
         if (retryable.length === 0) {
           this.#o.gate.succeeded();
-          return;
+          return true;
         }
         batch = batch.select(retryable.map((r) => r.index));
         failure = (retryable[0] as { error: Error }).error;
       } catch (error) {
         failure = error instanceof Error ? error : new Error(String(error));
-        if (this.#stop.signal.aborted && !(failure instanceof AttemptTimeout)) return;
+        if (this.#stop.signal.aborted && !(failure instanceof AttemptTimeout)) return false;
         if (isPermanent(failure)) {
           this.#o.gate.succeeded();
           await this.#deadLetter(batch, failure.message);
-          return;
+          return true;
         }
       }
       const retryAfterMs = retryAfterOf(failure);
@@ -177,7 +190,7 @@ export class ExporterRunner {
       recorder.add('retried', batch.count);
       if (retry.maxElapsedMs > 0 && Date.now() - startedAt >= retry.maxElapsedMs) {
         await this.#deadLetter(batch, `still failing after ${Math.round((Date.now() - startedAt) / 1000)} s (retry.maxElapsedMs): ${failure.message}`);
-        return;
+        return true;
       }
       const delay = backoffDelay(retry, attempt, retryAfterMs);
       const log = attempt === 1 || attempt % 10 === 0 ? this.#o.logger.warn : this.#o.logger.debug;
