@@ -4,6 +4,7 @@ import { run } from './commands/run.js';
 import { validate } from './commands/validate.js';
 import { components } from './commands/components.js';
 import { schema } from './commands/schema.js';
+import { dlqList, dlqReplay } from './commands/dlq.js';
 
 const DEFAULT_CONFIG = 'collector.config.json';
 
@@ -47,6 +48,21 @@ program
   .description('print the JSON Schema of the config for every installed component (point "$schema" at it)')
   .option('-c, --config <file>', 'also include the plugins this config lists')
   .action((options: { config?: string }) => exitWith(schema(options)));
+
+const dlq = program.command('dlq').description('dead letters: events an exporter could never deliver, kept on disk with the reason');
+dlq
+  .command('list')
+  .description('per exporter: how many events were dead-lettered, why, and since when')
+  .addOption(configOption())
+  .option('--json', 'print JSON')
+  .action((options: { config: string; json?: boolean }) => exitWith(dlqList(options)));
+dlq
+  .command('replay')
+  .description('send dead letters again through their exporter (stop the collector first); what fails again stays dead-lettered')
+  .addOption(configOption())
+  .option('-e, --exporter <id>', 'only this exporter')
+  .option('--timeout <seconds>', 'how long to keep retrying a failing destination before putting the rest back', '300')
+  .action((options: { config: string; exporter?: string; timeout: string }) => exitWith(dlqReplay(options)));
 
 program.addHelpText(
   'after',

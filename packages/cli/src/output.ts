@@ -1,4 +1,4 @@
-import { ConfigInvalidError, ComponentFailedError, formatIssue } from '@ferry/host';
+import { ConfigInvalidError, ComponentFailedError, StorageError, formatIssue } from '@ferry/host';
 import { EXIT } from './exit-codes.js';
 
 export function printConfigErrors(error: ConfigInvalidError): void {
@@ -13,7 +13,7 @@ export function reportFailure(error: unknown): number {
     printConfigErrors(error);
     return EXIT.invalidConfig;
   }
-  if (error instanceof ComponentFailedError) {
+  if (error instanceof ComponentFailedError || error instanceof StorageError) {
     process.stderr.write(`ferry: ${error.message}\n`);
     return EXIT.failure;
   }

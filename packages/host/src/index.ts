@@ -22,3 +22,10 @@ export type { EventLog, LogCursor, LogSlice, AppendState } from './log/types.js'
 export { backoffDelay } from './delivery/backoff.js';
 export type { RetryPolicy } from './delivery/backoff.js';
 export { resolveBatchPolicy } from './delivery/policy.js';
+export { replayDeadLetters } from './deadletters/replay.js';
+export type { ReplayOptions, ReplayResult } from './deadletters/replay.js';
+export { summarizeDeadLetters } from './deadletters/summary.js';
+export type { DeadLetterSummary } from './deadletters/summary.js';
+export { readDeadLetters, deadLetterFiles } from './deadletters/store.js';
+export type { DeadLetterEntry } from './deadletters/store.js';
+export { StorageError } from './log/disk/disk-errors.js';

@@ -10,6 +10,7 @@ import { PipelineIngest } from '../pipeline/ingest.js';
 import { ReceiverConsumer } from '../pipeline/receiver-consumer.js';
 import { ExporterRunner } from '../delivery/runner.js';
 import { LoggedDeadLetters, type DeadLetterSink } from '../delivery/dead-letters.js';
+import { DiskDeadLetters } from '../deadletters/store.js';
 import { Telemetry } from '../telemetry/metrics.js';
 import { buildExporters, buildProcessors, buildReceiver, deliveryFor, pipelineBatching, type BuildEnvironment, type BuiltExporter, type BuiltProcessor, type BuiltReceiver } from './build.js';
 import { ComponentFailedError } from './errors.js';
@@ -159,7 +160,8 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
     const { config } = this.#options.loaded;
     const batching = pipelineBatching(pipeline.processors);
     const log = pipeline.log as EventLog;
-    const deadLetters = this.#options.deadLetters ?? new LoggedDeadLetters(this.#logger);
+    const storage = this.#options.loaded.config.storage;
+    const deadLetters = this.#options.deadLetters ?? (storage ? new DiskDeadLetters(storage.directory, this.#logger, this.#abort.signal) : new LoggedDeadLetters(this.#logger));
     for (const id of config.service.pipelines[pipeline.name]?.exporters ?? []) {
       const exporter = this.#exporters.get(id) as BuiltExporter;
       const runner = new ExporterRunner({

@@ -1,0 +1,53 @@
+import { createLogger, loadConfig, replayDeadLetters, summarizeDeadLetters, Terminal } from '@ferry/host';
+import { EXIT } from '../exit-codes.js';
+import { reportFailure } from '../output.js';
+import { pluginSearchPath } from '../plugins.js';
+
+async function storageOf(config: string): Promise<{ directory: string } | number> {
+  try {
+    const loaded = await loadConfig({ file: config, discoverFrom: pluginSearchPath() });
+    if (loaded.config.storage === undefined) {
+      process.stderr.write('ferry: this config has no "storage": dead letters are only logged, not kept\n');
+      return EXIT.invalidConfig;
+    }
+    return loaded.config.storage;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+/** `ferry dlq list`: per exporter, how many events were dead-lettered, why and since when. */
+export async function dlqList(options: { config: string; json?: boolean }): Promise<number> {
+  const storage = await storageOf(options.config);
+  if (typeof storage === 'number') return storage;
+  const summaries = await summarizeDeadLetters(storage.directory);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (summaries.length === 0) {
+    process.stdout.write('no dead letters\n');
+    return EXIT.ok;
+  }
+  for (const s of summaries) {
+    process.stdout.write(`exporter "${s.exporter}": ${s.events} event${s.events === 1 ? '' : 's'} (${s.oldest} … ${s.newest})${s.replaying ? ' [left by an interrupted replay]' : ''}\n`);
+    for (const r of s.reasons) process.stdout.write(`  ${String(r.events).padStart(8)}  ${r.reason}\n`);
+  }
+  return EXIT.ok;
+}
+
+/** `ferry dlq replay`: sends dead letters again (the collector must be stopped). */
+export async function dlqReplay(options: { config: string; exporter?: string; timeout: string }): Promise<number> {
+  try {
+    const loaded = await loadConfig({ file: options.config, discoverFrom: pluginSearchPath() });
+    const logger = createLogger({ level: 'info', format: 'auto', terminal: new Terminal(), secrets: loaded.secrets });
+    const results = await replayDeadLetters({ loaded, ...(options.exporter ? { exporter: options.exporter } : {}), logger, timeoutMs: Number(options.timeout) * 1000 });
+    if (results.length === 0) process.stdout.write('no dead letters to replay\n');
+    for (const r of results) {
+      process.stdout.write(`exporter "${r.exporter}": ${r.replayed} delivered, ${r.deadLetteredAgain} dead-lettered again, ${r.putBack} put back (not taken before the timeout)\n`);
+    }
+    return results.some((r) => r.putBack > 0 || r.deadLetteredAgain > 0) ? EXIT.failure : EXIT.ok;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}

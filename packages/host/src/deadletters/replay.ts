@@ -1,0 +1,134 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RetryableError, type Logger } from '@ferry/sdk';
+import type { LoadedConfig } from '../config/types.js';
+import { buildExporters } from '../collector/build.js';
+import { safeName } from '../collector/context.js';
+import { MemoryLog } from '../log/memory-log.js';
+import { acquireLock } from '../log/disk/lock.js';
+import { ExporterRunner } from '../delivery/runner.js';
+import { resolveBatchPolicy } from '../delivery/policy.js';
+import { Telemetry } from '../telemetry/metrics.js';
+import { deadLetterFiles, DiskDeadLetters, readDeadLetters, removeReplayed, takeForReplay, type DeadLetterEntry } from './store.js';
+
+export interface ReplayOptions {
+  readonly loaded: Pick<LoadedConfig, 'config' | 'registry'>;
+  /** Only this exporter's dead letters; all exporters' when absent. */
+  readonly exporter?: string;
+  readonly logger: Logger;
+  /** How long to keep retrying a destination that fails before putting the rest back. */
+  readonly timeoutMs: number;
+}
+
+export interface ReplayResult {
+  readonly exporter: string;
+  readonly replayed: number;
+  readonly deadLetteredAgain: number;
+  /** Put back as dead letters because the destination did not take them before the timeout. */
+  readonly putBack: number;
+}
+
+const FEED_CHUNK = 5000;
+
+/**
+ * Sends dead letters again through the exporter they failed on, with the same batching,
+ * retries and dead-lettering as a running collector. Needs the collector stopped (it takes
+ * the pipelines' locks). A letter is removed only once delivered or dead-lettered again;
+ * what the destination does not take before the timeout is put back.
+ */
+export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayResult[]> {
+  const storage = options.loaded.config.storage;
+  if (storage === undefined) throw new Error('dead letters are kept only with "storage" configured, and this config has none');
+  const releases: Array<() => Promise<void>> = [];
+  try {
+    for (const pipeline of Object.keys(options.loaded.config.service.pipelines)) {
+      releases.push(await acquireLock(join(storage.directory, 'pipelines', safeName(pipeline))).catch((error: Error) => {
+        throw new Error(`${error.message}: stop the collector before replaying dead letters`);
+      }));
+    }
+    const results: ReplayResult[] = [];
+    for (const file of await deadLetterFiles(storage.directory)) {
+      if (options.exporter !== undefined && file.exporter !== safeName(options.exporter)) continue;
+      results.push(await replayFile(options, await takeForReplay(file), storage.directory));
+    }
+    return results;
+  } finally {
+    for (const release of releases) await release();
+  }
+}
+
+async function replayFile(options: ReplayOptions, path: string, storageDirectory: string): Promise<ReplayResult> {
+  const first = await readDeadLetters(path).next();
+  if (first.done) {
+    await removeReplayed(path);
+    return { exporter: '', replayed: 0, deadLetteredAgain: 0, putBack: 0 };
+  }
+  const { exporter: id, pipeline } = first.value;
+  if (options.loaded.config.exporters[id] === undefined) {
+    throw new Error(`dead letters of exporter "${id}" cannot be replayed: it is not in this config (left in ${path})`);
+  }
+  const abort = new AbortController();
+  const telemetry = new Telemetry();
+  const logger = options.logger.child({ component: `exporter/${id}`, replay: true });
+  const built = buildExporters(
+    { loaded: options.loaded, logger: options.logger, telemetry, signal: abort.signal, onComponentError: (_k, _i, error) => logger.error(error.message) },
+    new Set([id]),
+  ).get(id)!;
+  try {
+    await built.component.start();
+  } catch (error) {
+    if (!(error instanceof RetryableError)) throw error;
+    logger.warn('destination unreachable at start; retrying while replaying', { error: error.message });
+  }
+  const log = new MemoryLog({ maxBytes: 64 * 1024 * 1024 });
+  const recorder = telemetry.component('exporter', id, pipeline);
+  const runner = new ExporterRunner({
+    pipeline,
+    exporterId: id,
+    exporter: built.component.instance,
+    gate: built.gate,
+    cursor: log.cursor(id),
+    endSeq: () => log.endSeq,
+    nextAppend: () => log.nextAppend(),
+    delivery: { ...built.delivery, batch: resolveBatchPolicy(built.ownBatching, []) },
+    recorder,
+    logger,
+    deadLetters: new DiskDeadLetters(storageDirectory, logger, abort.signal),
+  });
+  runner.start();
+  const deadline = Date.now() + options.timeoutMs;
+  let chunk: DeadLetterEntry[] = [];
+  const feed = async () => {
+    const lines = chunk.map((entry) => JSON.stringify(entry.event));
+    await log.room(lines.length * 256);
+    void log.append(chunk.map((entry) => entry.event), lines);
+    chunk = [];
+  };
+  for await (const entry of readDeadLetters(path, (line) => logger.warn(`unreadable dead letter skipped (line ${line} of ${path})`))) {
+    chunk.push(entry);
+    if (chunk.length >= FEED_CHUNK) await feed();
+  }
+  if (chunk.length > 0) await feed();
+  await runner.drain(deadline);
+  const remaining = runner.queued;
+  abort.abort();
+  await runner.stop();
+  await built.component.shutdown();
+  const putBack = remaining > 0 ? await putBackRest(path, log.endSeq - remaining, storageDirectory, id) : 0;
+  await removeReplayed(path);
+  return { exporter: id, replayed: recorder.counts.sent, deadLetteredAgain: recorder.counts.failed, putBack };
+}
+
+/** Appends the letters from index `from` on back to the exporter's live dead-letter file. */
+async function putBackRest(path: string, from: number, storageDirectory: string, exporter: string): Promise<number> {
+  let index = 0;
+  let body = '';
+  let count = 0;
+  for await (const entry of readDeadLetters(path)) {
+    if (index++ < from) continue;
+    body += `${JSON.stringify(entry)}\n`;
+    count++;
+  }
+  await appendFile(join(storageDirectory, 'deadletters', `${safeName(exporter)}.ndjson`), body);
+  return count;
+}
