@@ -4,7 +4,7 @@ import type { LoadedConfig, ResolvedConfig } from '../config/types.js';
 import { typeOf } from '../config/types.js';
 import type { Registry } from '../plugins/registry.js';
 import { ExporterGate } from '../delivery/gate.js';
-import type { DeliveryOptions } from '../delivery/policy.js';
+import type { DeliveryOptions, QueuePolicy } from '../delivery/policy.js';
 import { resolveBatchPolicy } from '../delivery/policy.js';
 import type { RetryPolicy } from '../delivery/backoff.js';
 import type { Telemetry, ComponentRecorder } from '../telemetry/metrics.js';
@@ -12,7 +12,7 @@ import { componentContext, label, safeName } from './context.js';
 import { ComponentFailedError } from './errors.js';
 import { GuardedComponent } from './guarded.js';
 
-const DELIVERY_KEYS = new Set(['batchSize', 'maxBatchBytes', 'flushIntervalMs', 'timeoutMs', 'maxInFlight', 'retry']);
+const DELIVERY_KEYS = new Set(['batchSize', 'maxBatchBytes', 'flushIntervalMs', 'timeoutMs', 'maxInFlight', 'retry', 'queue']);
 
 export interface BuiltExporter {
   readonly id: string;
@@ -99,7 +99,7 @@ export function buildExporters(env: BuildEnvironment, ids: ReadonlySet<string>):
         ...(delivery.maxBatchBytes === undefined ? {} : { maxBatchBytes: delivery.maxBatchBytes as number }),
         ...(delivery.flushIntervalMs === undefined ? {} : { flushIntervalMs: delivery.flushIntervalMs as number }),
       },
-      delivery: { timeoutMs: delivery.timeoutMs as number, maxInFlight, retry: delivery.retry as RetryPolicy },
+      delivery: { timeoutMs: delivery.timeoutMs as number, maxInFlight, retry: delivery.retry as RetryPolicy, queue: delivery.queue as QueuePolicy },
     });
   }
   return built;

@@ -150,7 +150,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
       maxBytes: storage.maxBytes,
       cacheBytes: storage.cacheBytes,
       segmentBytes: storage.segmentBytes,
-      cursorNames: this.#options.loaded.config.service.pipelines[pipeline]?.exporters ?? [],
+      cursorNames: (this.#options.loaded.config.service.pipelines[pipeline]?.exporters ?? []).filter((id) => this.#exporters.get(id)?.delivery.queue.type !== 'memory'),
       logger: this.#logger.child({ pipeline }),
       onCorruption: () => this.#corruptRecords.add(1, { pipeline }),
     });
@@ -169,7 +169,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
         exporterId: id,
         exporter: exporter.component.instance,
         gate: exporter.gate,
-        cursor: log.cursor(id),
+        cursor: log.cursor(id, { durable: exporter.delivery.queue.type !== 'memory' }),
         endSeq: () => log.endSeq,
         nextAppend: () => log.nextAppend(),
         delivery: deliveryFor(exporter, batching),
@@ -180,6 +180,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
       runner.start();
       this.#runners.push({ pipeline: pipeline.name, exporter: id, runner });
     }
+    (pipeline.ingest as PipelineIngest).exporters = this.#runners.filter((r) => r.pipeline === pipeline.name).map((r) => r.runner);
   }
 
   async #startComponent(component: GuardedComponent<{ start?(): Promise<void> }>, warnOnRetryable: boolean): Promise<void> {

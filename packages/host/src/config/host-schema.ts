@@ -45,8 +45,28 @@ export function deliveryProperties(defaults: { batchSize?: number; maxBatchBytes
     timeoutMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Abort one export attempt after this long (ms); it is then retried.' }),
     maxInFlight: Type.Integer({ minimum: 1, default: 4, description: 'Most batches being sent to this exporter at once; lowered automatically while the destination pushes back.' }),
     retry: retrySchema,
+    queue: queueSchema,
   };
 }
+
+export const queueSchema = Type.Object(
+  {
+    type: Type.Optional(
+      Type.Union([Type.Literal('disk'), Type.Literal('memory')], {
+        description:
+          '`disk` (the default with storage): this exporter\'s place in the log survives restarts. `memory`: it starts from the newest events after a restart, for destinations where a gap does not matter (debug views).',
+      }),
+    ),
+    maxEvents: Type.Optional(Type.Integer({ minimum: 1, description: 'Most events waiting for this exporter (not yet being sent); past it, `whenFull` applies.' })),
+    maxBytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Most bytes of events waiting for this exporter; past it, `whenFull` applies.' })),
+    whenFull: Type.Union([Type.Literal('block'), Type.Literal('deadLetter')], {
+      default: 'block',
+      description:
+        '`block`: receivers are pushed back until this exporter catches up (nothing is lost, but the other exporters of the pipeline wait too). `deadLetter`: the oldest waiting events go to this exporter\'s dead letters (kept, replayable), so the others keep flowing.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: "This exporter's share of the pipeline's log. Without limits it may lag as far as the log's own bound." },
+);
 
 export const storageSchema = Type.Object(
   {

@@ -9,11 +9,19 @@ export interface ResolvedBatchPolicy {
   readonly flushIntervalMs: number;
 }
 
+export interface QueuePolicy {
+  readonly type?: 'disk' | 'memory';
+  readonly maxEvents?: number;
+  readonly maxBytes?: number;
+  readonly whenFull: 'block' | 'deadLetter';
+}
+
 export interface DeliveryOptions {
   readonly batch: ResolvedBatchPolicy;
   readonly timeoutMs: number;
   readonly maxInFlight: number;
   readonly retry: RetryPolicy;
+  readonly queue: QueuePolicy;
 }
 
 function smallest(values: ReadonlyArray<number | undefined>): number | undefined {

@@ -48,9 +48,12 @@ export class ExporterRunner {
   readonly #wake = new Signal();
   readonly #settled = new Signal();
   readonly #inFlight: InFlight[] = [];
+  readonly #space = new Signal();
   #draining = false;
   #heldEvents = 0;
   #loop: Promise<void> | undefined;
+  #overflowLoop: Promise<void> | undefined;
+  #taking: Promise<unknown> = Promise.resolve();
 
   constructor(options: RunnerOptions) {
     this.#o = options;
@@ -70,6 +73,72 @@ export class ExporterRunner {
     this.#loop ??= this.#run().catch((error: unknown) => {
       this.#o.logger.error('delivery loop stopped unexpectedly', { error: (error as Error).message });
     });
+    if (this.#o.delivery.queue.whenFull === 'deadLetter' && this.#limited()) {
+      this.#overflowLoop ??= this.#shedOverflow().catch((error: unknown) => {
+        this.#o.logger.error('queue overflow handling stopped unexpectedly', { error: (error as Error).message });
+      });
+    }
+  }
+
+  #limited(): boolean {
+    const { maxEvents, maxBytes } = this.#o.delivery.queue;
+    return maxEvents !== undefined || maxBytes !== undefined;
+  }
+
+  /** Events waiting beyond this exporter's queue limits (0 when within them). */
+  #excess(): number {
+    const { maxEvents, maxBytes } = this.#o.delivery.queue;
+    const available = this.#o.cursor.available();
+    let excess = maxEvents === undefined ? 0 : available - maxEvents;
+    if (maxBytes !== undefined && available > 0) {
+      const bytes = this.#o.cursor.availableBytes();
+      if (bytes > maxBytes) excess = Math.max(excess, Math.ceil(((bytes - maxBytes) / bytes) * available));
+    }
+    return Math.max(0, excess);
+  }
+
+  /** With `whenFull: block`: whether receivers must wait for this exporter. */
+  full(): boolean {
+    return this.#o.delivery.queue.whenFull === 'block' && this.#limited() && this.#excess() > 0;
+  }
+
+  /** Resolves when this exporter has taken or finished events (room may have appeared). */
+  space(): Promise<void> {
+    return this.#space.wait();
+  }
+
+  /** Takes from the cursor one caller at a time (a disk read may be under way). */
+  #take(maxEvents: number, maxBytes: number): Promise<LogSlice | undefined> {
+    const taking = this.#taking.then(() => this.#o.cursor.take(maxEvents, maxBytes));
+    this.#taking = taking.catch(() => undefined);
+    return taking;
+  }
+
+  /** With `whenFull: deadLetter`: moves the oldest waiting events past the limit to dead letters. */
+  async #shedOverflow(): Promise<void> {
+    const signal = this.#stop.signal;
+    const { maxEvents, maxBytes } = this.#o.delivery.queue;
+    const reason = `queue full: more than ${maxEvents !== undefined ? `${maxEvents} events` : `${maxBytes} bytes`} waiting for exporter "${this.#o.exporterId}" (queue.whenFull: deadLetter)`;
+    while (!signal.aborted) {
+      const excess = this.#excess();
+      if (excess === 0) {
+        await wait(60_000, signal, this.#o.nextAppend());
+        continue;
+      }
+      const slice = await this.#take(Math.min(excess, this.#o.delivery.batch.batchSize), Number.MAX_SAFE_INTEGER);
+      if (slice === undefined) continue;
+      const entry: InFlight = { end: slice.firstSeq + slice.lines.length, done: false, settled: false };
+      this.#inFlight.push(entry);
+      const batch = createBatch({ lines: slice.lines, ...(slice.events ? { events: slice.events } : {}), receivedAt: slice.receivedAt, firstSeq: slice.firstSeq });
+      try {
+        await this.#deadLetter(batch, reason);
+        entry.done = true;
+      } finally {
+        entry.settled = true;
+        this.#commitFinished();
+        this.#settled.notify();
+      }
+    }
   }
 
   /** Sends everything still queued without waiting for timers; resolves when nothing is left or at the deadline. */
@@ -86,6 +155,7 @@ export class ExporterRunner {
     this.#stop.abort();
     this.#wake.notify();
     await this.#loop;
+    await this.#overflowLoop;
     while (this.#inFlight.some((f) => !f.settled)) await this.#settled.wait();
   }
 
@@ -140,7 +210,7 @@ export class ExporterRunner {
         await wait(60_000, signal, Promise.race([this.#o.nextAppend(), this.#wake.wait()]));
       }
     }
-    return cursor.take(batchSize, maxBatchBytes);
+    return this.#take(batchSize, maxBatchBytes);
   }
 
   #commitFinished(): void {
@@ -148,6 +218,7 @@ export class ExporterRunner {
     while (this.#inFlight.length > 0 && (this.#inFlight[0] as InFlight).done) end = (this.#inFlight.shift() as InFlight).end;
     // An abandoned batch blocks the cursor for good: everything after it is sent again next time.
     if (end !== undefined) this.#o.cursor.commit(end);
+    this.#space.notify();
   }
 
   /** True once the batch is delivered or dead-lettered; false if abandoned because the runner stopped. */

@@ -30,8 +30,11 @@ export interface EventLog {
   hasRoom(bytes: number): boolean;
   /** Resolves once an append of this many bytes fits; rejects with ShutdownError once closed. */
   room(bytes: number): Promise<void>;
-  /** The cursor an exporter reads with; durable cursors resume where they committed after a restart. */
-  cursor(name: string): LogCursor;
+  /**
+   * The cursor an exporter reads with. A durable cursor (the default) resumes where it
+   * committed after a restart; one that is not starts at the end each time.
+   */
+  cursor(name: string, options?: { readonly durable?: boolean }): LogCursor;
   /** The next sequence number to be assigned. */
   readonly endSeq: number;
   /** Resolves at the next append (or close). */

@@ -1,6 +1,13 @@
 import { BackpressureError, ShutdownError, type ConsumeOptions, type FerryEvent, type Logger, type Processor } from '@ferry/sdk';
 import type { AppendState, EventLog } from '../log/types.js';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
+import { Signal } from '../log/signal.js';
+
+/** An exporter that can ask receivers to wait (its queue is full and set to block). */
+export interface ExporterRoom {
+  full(): boolean;
+  space(): Promise<void>;
+}
 
 export interface IngestProcessor {
   readonly id: string;
@@ -24,8 +31,10 @@ export class PipelineIngest {
   readonly #log: EventLog;
   readonly #logger: Logger;
   #tail: Promise<unknown> = Promise.resolve();
+  #exporters: readonly ExporterRoom[] = [];
   #queued = 0;
   #closed = false;
+  readonly #closing = new Signal();
 
   constructor(name: string, processors: readonly IngestProcessor[], log: EventLog, logger: Logger) {
     this.name = name;
@@ -35,10 +44,15 @@ export class PipelineIngest {
     this.#logger = logger;
   }
 
+  /** The exporters whose full queue makes receivers wait. */
+  set exporters(exporters: readonly ExporterRoom[]) {
+    this.#exporters = exporters;
+  }
+
   consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<void> {
     if (this.#closed) return Promise.reject(new ShutdownError(`pipeline "${this.name}" is shutting down`));
     if (events.length === 0) return Promise.resolve();
-    if (options?.wait === false && (this.#queued > 0 || !this.#log.hasRoom(events.length * ESTIMATED_EVENT_BYTES))) {
+    if (options?.wait === false && (this.#queued > 0 || !this.#log.hasRoom(events.length * ESTIMATED_EVENT_BYTES) || this.#exporters.some((e) => e.full()))) {
       return Promise.reject(new BackpressureError(`pipeline "${this.name}" is full`, 1000));
     }
     let durable: Promise<void> = Promise.resolve();
@@ -47,7 +61,11 @@ export class PipelineIngest {
       const kept = await this.#process(events);
       if (kept.length === 0) return;
       const lines = kept.map((event) => JSON.stringify(event));
-      await this.#log.room(lines.reduce((sum, line) => sum + line.length + 1, 0));
+      await this.#unlessClosing(this.#log.room(lines.reduce((sum, line) => sum + line.length + 1, 0)));
+      for (let full = this.#exporters.find((e) => e.full()); full !== undefined; full = this.#exporters.find((e) => e.full())) {
+        await this.#unlessClosing(full.space());
+      }
+      if (this.#closed) throw new ShutdownError(`pipeline "${this.name}" is shutting down`);
       durable = this.#log.append(kept, lines, this.#snapshot());
     });
     const settled = issued.finally(() => {
@@ -81,9 +99,17 @@ export class PipelineIngest {
     return state;
   }
 
-  /** Refuses new events and waits for the ones already handed in. */
+  /** Waits for room, but gives up (nothing accepted) when the pipeline closes meanwhile. */
+  async #unlessClosing(room: Promise<void>): Promise<void> {
+    if (this.#closed) throw new ShutdownError(`pipeline "${this.name}" is shutting down`);
+    await Promise.race([room, this.#closing.wait()]);
+    if (this.#closed) throw new ShutdownError(`pipeline "${this.name}" is shutting down`);
+  }
+
+  /** Refuses new events, lets those waiting for room give up, and waits for the ones being appended. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.notify();
     await this.#tail;
   }
 }

@@ -354,12 +354,13 @@ export class DiskLog implements EventLog {
     return this.#segments;
   }
 
-  cursor(name: string): LogCursor {
-    const start = this.#starts.get(name) ?? this.#endSeq;
-    const cursor = new DiskCursor(this, name, start, (report) => this.#reportCorruption(report));
+  cursor(name: string, options: { readonly durable?: boolean } = {}): LogCursor {
+    const durable = options.durable !== false;
+    const start = durable ? (this.#starts.get(name) ?? this.#endSeq) : this.#endSeq;
+    const cursor = new DiskCursor(this, name, start, durable, (report) => this.#reportCorruption(report));
     this.#cursors.push(cursor);
     // Saved at once, so that an exporter that has not finished anything yet is not taken for a new one next time.
-    this.#store.set(name, start);
+    if (durable) this.#store.set(name, start);
     return cursor;
   }
 
@@ -379,7 +380,7 @@ export class DiskLog implements EventLog {
 
   /** @internal a cursor moved: save it, drop what every cursor has passed. */
   committed(cursor: DiskCursor): void {
-    this.#store.set(cursor.name, cursor.committed);
+    if (cursor.durable) this.#store.set(cursor.name, cursor.committed);
     const lowest = Math.min(...this.#cursors.map((c) => c.committed));
     while (this.#cacheHead < this.#cache.length) {
       const record = this.#cache[this.#cacheHead] as CachedRecord;
@@ -463,6 +464,7 @@ async function scanSegment(segment: SegmentInfo, newest: boolean, logger: Logger
 
 class DiskCursor implements LogCursor {
   readonly name: string;
+  readonly durable: boolean;
   readonly #log: DiskLog;
   readonly #reader: DiskReader;
   readonly #onCorruption: (report: CorruptionReport & { lostEvents: number | undefined }) => void;
@@ -470,9 +472,10 @@ class DiskCursor implements LogCursor {
   #readPosition: number;
   #pendingCorruption: CorruptionReport | undefined;
 
-  constructor(log: DiskLog, name: string, start: number, onCorruption: (report: CorruptionReport & { lostEvents: number | undefined }) => void) {
+  constructor(log: DiskLog, name: string, start: number, durable: boolean, onCorruption: (report: CorruptionReport & { lostEvents: number | undefined }) => void) {
     this.#log = log;
     this.name = name;
+    this.durable = durable;
     this.#committed = start;
     this.#readPosition = start;
     this.#onCorruption = onCorruption;
