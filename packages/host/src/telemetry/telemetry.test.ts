@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { Telemetry } from './metrics.js';
+import { toLogRecord } from './log-record.js';
+import { createScrubber } from './logger.js';
+
+describe('component telemetry', () => {
+  it('records what components accept, filter, send and fail through OpenTelemetry, with their ids', async () => {
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+    const provider = new MeterProvider({ readers: [reader] });
+    const telemetry = new Telemetry(provider.getMeter('ferry'));
+    const receiver = telemetry.component('receiver', 'grantex');
+    const exporterCounts = telemetry.component('exporter', 's3', 'events');
+    receiver.add('accepted', 10);
+    receiver.count('malformed', 2);
+    exporterCounts.add('sent', 7);
+    exporterCounts.add('failed', 1);
+    await reader.forceFlush();
+    const points = new Map<string, Array<{ value: unknown; attributes: unknown }>>();
+    for (const resource of exporter.getMetrics()) {
+      for (const scope of resource.scopeMetrics) {
+        for (const metric of scope.metrics) points.set(metric.descriptor.name, metric.dataPoints.map((p) => ({ value: p.value, attributes: p.attributes })));
+      }
+    }
+    expect(points.get('ferry.receiver.accepted_events')).toEqual([{ value: 10, attributes: { receiver: 'grantex' } }]);
+    expect(points.get('ferry.receiver.malformed')).toEqual([{ value: 2, attributes: { receiver: 'grantex' } }]);
+    expect(points.get('ferry.exporter.sent_events')).toEqual([{ value: 7, attributes: { exporter: 's3', pipeline: 'events' } }]);
+    expect(points.get('ferry.exporter.failed_events')).toEqual([{ value: 1, attributes: { exporter: 's3', pipeline: 'events' } }]);
+    expect(telemetry.views().map((v) => [v.kind, v.id, v.counts.accepted + v.counts.sent])).toEqual([
+      ['receiver', 'grantex', 10],
+      ['exporter', 's3', 7],
+    ]);
+    await provider.shutdown();
+  });
+});
+
+describe('a Ferry event as an OpenTelemetry log record', () => {
+  it('maps type, id, times, data and extra fields as the README documents', async () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter })] });
+    const event = {
+      id: 'evt_01J',
+      type: 'grant.revoked',
+      createdAt: '2026-03-01T12:00:00Z',
+      data: { grantId: 'grnt_1', scopes: ['read', 'write'], cascade: true },
+      ferry: { v: 1, seq: 4 },
+    };
+    provider.getLogger('ferry').emit(toLogRecord(event, Date.parse('2026-03-01T12:00:02Z')));
+    await provider.forceFlush();
+    const [record] = exporter.getFinishedLogRecords();
+    expect(record?.eventName).toBe('grant.revoked');
+    expect(record?.severityNumber).toBe(SeverityNumber.WARN);
+    expect(record?.body).toEqual({ grantId: 'grnt_1', scopes: ['read', 'write'], cascade: true });
+    expect(record?.attributes).toEqual({ 'event.name': 'grant.revoked', 'log.record.uid': 'evt_01J', 'ferry.ferry': { v: 1, seq: 4 } });
+    expect(record?.hrTime).toEqual([Date.parse('2026-03-01T12:00:00Z') / 1000, 0]);
+    expect(record?.hrTimeObserved).toEqual([Date.parse('2026-03-01T12:00:02Z') / 1000, 0]);
+  });
+});
+
+describe('secret scrubbing', () => {
+  it('replaces every secret value, raw or JSON-escaped, in text leaving the process', () => {
+    const scrub = createScrubber(['sk_live_"quoted"', 'abcd1234']);
+    expect(scrub('key=abcd1234 json={"k":"sk_live_\\"quoted\\""}')).toBe('key=*** json={"k":"***"}');
+    expect(createScrubber([])('unchanged')).toBe('unchanged');
+  });
+});
