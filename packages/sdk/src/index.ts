@@ -5,6 +5,8 @@ export { RetryableError, PermanentError, ConfigError, BackpressureError, Shutdow
 export { createBatch } from './batch.js';
 export type { Batch, BatchSource } from './batch.js';
 export { Type, Secret, SECRET_KEYWORD } from './schema.js';
+export { compileConfigSchema } from './validation.js';
+export type { ValidateFunction } from './validation.js';
 export type { TSchema, TObject, Static, SchemaOptions } from './schema.js';
 export type {
   ComponentKind,

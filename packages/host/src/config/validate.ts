@@ -1,7 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
-import { SECRET_KEYWORD } from '@ferry/sdk';
+import { compileConfigSchema, SECRET_KEYWORD, type ValidateFunction } from '@ferry/sdk';
 import type { ConfigIssue } from './issue.js';
 import { joinPath } from './issue.js';
 import { describeSchema, describeValue } from './describe.js';
@@ -10,16 +9,8 @@ import { COMPONENT_ID_PATTERN } from './host-schema.js';
 import type { Registry } from '../plugins/registry.js';
 import { officialPackageName } from '../plugins/registry.js';
 
-// ajv-formats is CommonJS with a default export object.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-/** Compiles the composed schema: defaults filled in, env-substituted strings coerced to numbers. */
-export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false, verbose: true });
-  addFormats(ajv);
-  ajv.addKeyword({ keyword: SECRET_KEYWORD, schemaType: 'boolean' });
-  return ajv.compile(schema);
-}
+/** Compiles the composed schema the way every Ferry config is validated (see the SDK). */
+export const compileSchema = compileConfigSchema;
 
 function segmentsOf(instancePath: string): (string | number)[] {
   if (instancePath === '') return [];

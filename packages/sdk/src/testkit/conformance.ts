@@ -1,11 +1,10 @@
-import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '../schema.js';
 import { SECRET_KEYWORD } from '../schema.js';
 import type { ComponentDefinition } from '../index.js';
 import type { Component } from '../component.js';
 import { createBatch } from '../batch.js';
 import type { FerryEvent } from '../event.js';
-import { createTestContext, resolveConfig } from './context.js';
+import { acceptsConfig, createTestContext, resolveConfig } from './context.js';
 
 /** One named check; run each as a test of your framework: `for (const c of cases) it(c.name, c.run)`. */
 export interface ConformanceCase {
@@ -97,8 +96,7 @@ export function conformanceCases(definition: ComponentDefinition, options: Confo
       run: async () => {
         resolveConfig(definition.configSchema, options.config);
         for (const invalid of options.invalidConfigs ?? []) {
-          const filled = Value.Default(definition.configSchema, structuredClone(invalid.config));
-          if (Value.Check(definition.configSchema, filled)) fail(`config accepted although ${invalid.because}`);
+          if (acceptsConfig(definition.configSchema, invalid.config)) fail(`config accepted although ${invalid.because}`);
         }
       },
     },

@@ -1,6 +1,6 @@
 import { metrics } from '@opentelemetry/api';
-import { Value } from '@sinclair/typebox/value';
 import type { TObject, Static } from '../schema.js';
+import { compileConfigSchema } from '../validation.js';
 import type { ComponentContext, EventConsumer, Logger, ReceiverContext } from '../component.js';
 import type { FerryEvent } from '../event.js';
 
@@ -28,14 +28,19 @@ export interface TestContextOptions {
   readonly next?: EventConsumer;
 }
 
-/** Applies the schema's defaults and checks the config, as the host does; throws on an invalid config. */
+/** Applies the schema's defaults and checks the config exactly as the host does; throws on an invalid config. */
 export function resolveConfig<Schema extends TObject>(schema: Schema, config: unknown): Static<Schema> {
-  const filled = Value.Default(schema, structuredClone(config ?? {}));
-  const errors = [...Value.Errors(schema, filled)];
-  if (errors.length > 0) {
-    throw new Error(`invalid config: ${errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ')}`);
+  const filled = structuredClone(config ?? {});
+  const validate = compileConfigSchema(schema);
+  if (!validate(filled)) {
+    throw new Error(`invalid config: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`).join('; ')}`);
   }
   return filled as Static<Schema>;
+}
+
+/** Whether the host would accept this config. */
+export function acceptsConfig(schema: TObject, config: unknown): boolean {
+  return compileConfigSchema(schema)(structuredClone(config ?? {}));
 }
 
 export function createTestContext<Config>(config: Config, options: TestContextOptions = {}): TestContext<Config> {

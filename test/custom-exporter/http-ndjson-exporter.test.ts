@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBatch, isPermanent, retryAfterOf, type FerryEvent } from '@ferry/sdk';
+import { conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
+import httpNdjson from './http-ndjson-exporter.js';
+import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
+
+let sink: NdjsonSink;
+beforeAll(async () => {
+  sink = await startNdjsonSink();
+});
+afterAll(() => sink.close());
+
+const events: FerryEvent[] = [
+  { id: 'evt_1', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { grantId: 'grnt_1' } },
+  { id: 'evt_2', type: 'token.issued', createdAt: '2026-03-01T12:00:01Z', data: { tokenId: 'tok_1' } },
+];
+
+describe('the README custom exporter', () => {
+  describe('SDK conformance', () => {
+    for (const c of conformanceCases(httpNdjson, {
+      get config() {
+        return { url: sink.url, token: 'test-token' };
+      },
+      invalidConfigs: [{ config: { url: 'not a url' }, because: 'url is not a URI' }],
+      exportEvents: events,
+    })) {
+      it(c.name, c.run);
+    }
+  });
+
+  async function exportOnce() {
+    const exporter = httpNdjson.create(createTestContext(resolveConfig(httpNdjson.configSchema, { url: sink.url })));
+    return exporter.export(createBatch(events), { signal: new AbortController().signal, attempt: 1 });
+  }
+
+  it('posts NDJSON the sink decodes back to the same events', async () => {
+    sink.events.length = 0;
+    await exportOnce();
+    expect(sink.events).toEqual(events);
+    expect(sink.malformed).toEqual([]);
+  });
+
+  it('asks to be retried after Retry-After on 429, retried on 5xx, and gives up on 400', async () => {
+    sink.plan.push({ status: 429, retryAfterSeconds: 3 }, { status: 503 }, { status: 400 });
+    const throttled = await exportOnce().catch((e: unknown) => e);
+    expect([isPermanent(throttled), retryAfterOf(throttled)]).toEqual([false, 3000]);
+    const unavailable = await exportOnce().catch((e: unknown) => e);
+    expect(isPermanent(unavailable)).toBe(false);
+    const refused = await exportOnce().catch((e: unknown) => e);
+    expect(isPermanent(refused)).toBe(true);
+    expect((refused as Error).message).toBe(`${sink.url} answered 400`);
+  });
+});
