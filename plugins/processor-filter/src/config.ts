@@ -1,8 +1,8 @@
 import { Type, type Static } from '@ferry/sdk';
-import './pattern.js';
 
-const Scalar = (description: string) =>
-  Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()], { description });
+// A type list, not anyOf: ajv's coerceTypes would turn 5 into "5" in the first branch of
+// an anyOf, while with a list it converts nothing that already has one of the types.
+const Scalar = (description: string) => Type.Unsafe<Scalar>({ type: ['string', 'number', 'boolean', 'null'], description });
 
 /** The operators of a condition, in the order the docs list them. */
 export const OPERATORS = ['equals', 'notEquals', 'in', 'exists', 'matches', 'gt', 'gte', 'lt', 'lte'] as const;

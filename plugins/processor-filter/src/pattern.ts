@@ -1,5 +1,3 @@
-import { FormatRegistry } from '@sinclair/typebox';
-
 // The host validates `format: "regex"` with ajv-formats, which refuses `\Z` (a PCRE anchor
 // JavaScript reads as a plain "Z") and otherwise accepts what `new RegExp` compiles without
 // flags. Compiling the same way here keeps `ferry validate` and create in agreement.
@@ -14,6 +12,3 @@ export function compilePattern(source: string): { regex: RegExp } | { problem: s
     return { problem: (error as Error).message };
   }
 }
-
-// TypeBox refuses formats it does not know; the test kit validates with TypeBox.
-if (!FormatRegistry.Has('regex')) FormatRegistry.Set('regex', (value) => 'regex' in compilePattern(value));
