@@ -1,0 +1,71 @@
+import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { archiveKey, encodeObject } from '@ferry/archive';
+import { ConfigError, RetryableError, type Batch, type ExportContext, type Exporter, type Logger } from '@ferry/sdk';
+import type { FileConfig } from './config.js';
+import { describeFsError, errorCode, isTransientFsError, realMkdirError } from './errors.js';
+import { removeStaleTempFiles, TEMP_DIRECTORY, tempName } from './temp.js';
+import { writeAtomically } from './write.js';
+
+function checkPrefix(directory: string, prefix: string): void {
+  const probe = resolve(directory, prefix.replace(/^\/+/, ''), 'x');
+  const inside = relative(directory, probe);
+  if (inside.startsWith(`..${sep}`) || inside.split(sep)[0] === TEMP_DIRECTORY) {
+    throw new ConfigError(`prefix ${JSON.stringify(prefix)} would write outside ${directory} or into its ${TEMP_DIRECTORY} directory`);
+  }
+}
+
+/** Writes each batch as one archive object under `directory`, atomically. */
+export class FileExporter implements Exporter {
+  readonly #config: FileConfig;
+  readonly #logger: Logger;
+  readonly #directory: string;
+  readonly #tempDirectory: string;
+
+  constructor(config: FileConfig, logger: Logger) {
+    this.#config = config;
+    this.#logger = logger;
+    this.#directory = resolve(config.directory);
+    this.#tempDirectory = join(this.#directory, TEMP_DIRECTORY);
+    checkPrefix(this.#directory, config.prefix);
+  }
+
+  /** Proves the directory can be created and written, and clears a crash's leftovers. */
+  async start(): Promise<void> {
+    const directory = this.#directory;
+    const refuse = (error: unknown): never => {
+      const message = `cannot use the archive directory ${directory}: ${describeFsError(error)}`;
+      if (isTransientFsError(error)) throw new RetryableError(`${message}; writes will be retried until there is room`, { cause: error });
+      throw new ConfigError(message, { cause: error });
+    };
+    const existing = await stat(directory).catch((error: unknown) => (errorCode(error) === 'ENOENT' ? undefined : refuse(error)));
+    if (existing !== undefined && !existing.isDirectory()) throw new ConfigError(`cannot use the archive directory ${directory}: it exists and is a file, not a directory`);
+    try {
+      await mkdir(this.#tempDirectory, { recursive: true });
+    } catch (error) {
+      refuse(await realMkdirError(error, this.#tempDirectory));
+    }
+    const removed = await removeStaleTempFiles(this.#tempDirectory).catch(refuse);
+    if (removed.length > 0) this.#logger.info('removed unfinished objects left by an earlier run', { directory: this.#tempDirectory, files: removed.length });
+    const probe = join(this.#tempDirectory, tempName('probe'));
+    try {
+      await writeFile(probe, 'ferry write probe\n', { flag: 'wx' });
+      await unlink(probe);
+    } catch (error) {
+      await unlink(probe).catch(() => undefined);
+      refuse(error);
+    }
+  }
+
+  async export(batch: Batch, context: ExportContext): Promise<void> {
+    const { prefix, layout, compression, fsync } = this.#config;
+    const key = archiveKey({ prefix, layout, compression, receivedAt: batch.receivedAt, firstSeq: batch.firstSeq, batchId: batch.id });
+    const body = await encodeObject(batch, compression);
+    try {
+      await writeAtomically(join(this.#directory, key), body, { tempDirectory: this.#tempDirectory, fsync, signal: context.signal, batchId: batch.id });
+    } catch (error) {
+      if (context.signal.aborted) throw error;
+      throw new RetryableError(`cannot write ${key} to ${this.#directory}: ${describeFsError(error)}`, { cause: error });
+    }
+  }
+}
