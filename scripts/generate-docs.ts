@@ -1,0 +1,77 @@
+/**
+ * Generates the option tables in every plugin's README and the config reference in the
+ * root README from the schemas (the single source of truth). `--check` fails instead of
+ * writing when a file is out of date (the test suite runs it).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exporterSchema, loadPlugins } from '@ferry/host';
+import type { ComponentDefinition } from '@ferry/sdk';
+import { hostSections, optionTable } from './docs/tables.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const START = '<!-- options:start -->';
+const END = '<!-- options:end -->';
+const REFERENCE_START = '<!-- config-reference:start -->';
+const REFERENCE_END = '<!-- config-reference:end -->';
+
+function schemaOf(definition: ComponentDefinition): object {
+  return definition.kind === 'exporter' ? exporterSchema(definition) : definition.configSchema;
+}
+
+function replaceBetween(text: string, start: string, end: string, body: string, file: string): string {
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to === -1 || to < from) throw new Error(`${file}: missing ${start} … ${end} markers`);
+  return `${text.slice(0, from + start.length)}\n${body.trim()}\n${text.slice(to)}`;
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes('--check');
+  const { registry, issues, warnings } = await loadPlugins({ baseDirectory: ROOT, discoverFrom: [join(ROOT, 'packages', 'cli')] });
+  const problems = [...issues, ...warnings];
+  if (problems.length > 0) throw new Error(problems.map((p) => p.problem).join('\n'));
+  const stale: string[] = [];
+  const update = async (file: string, next: (text: string) => string) => {
+    const text = await readFile(file, 'utf8');
+    const updated = next(text);
+    if (updated === text) return;
+    if (check) stale.push(relative(ROOT, file));
+    else await writeFile(file, updated);
+  };
+
+  const components = registry.list();
+  for (const { definition, origin } of components) {
+    if (!origin.module.startsWith(join(ROOT, 'plugins'))) continue;
+    const readme = join(dirname(dirname(origin.module)), 'README.md');
+    await update(readme, (text) => replaceBetween(text, START, END, optionTable(schemaOf(definition)), readme));
+  }
+
+  const reference = [
+    ...hostSections(),
+    ...components.map(
+      ({ definition, origin }) =>
+        `### ${definition.kind} \`${definition.type}\` (${origin.packageName})\n\n${definition.description}${
+          definition.kind === 'exporter' ? ' Exporters also take the host\'s delivery options (`batchSize`, `maxBatchBytes`, `flushIntervalMs`, `timeoutMs`, `maxInFlight`, `retry`, `queue`), listed with their defaults for this exporter.' : ''
+        }\n\n${optionTable(schemaOf(definition))}`,
+    ),
+  ].join('\n\n');
+  const customExporter = await readFile(join(ROOT, 'test', 'custom-exporter', 'http-ndjson-exporter.ts'), 'utf8');
+  await update(join(ROOT, 'README.md'), (text) =>
+    replaceBetween(
+      replaceBetween(text, REFERENCE_START, REFERENCE_END, reference, 'README.md'),
+      '<!-- custom-exporter:start -->',
+      '<!-- custom-exporter:end -->',
+      `\`\`\`ts\n${customExporter.trim()}\n\`\`\``,
+      'README.md',
+    ),
+  );
+
+  if (stale.length > 0) {
+    process.stderr.write(`generated docs are out of date (run \`pnpm docs\`): ${stale.join(', ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
