@@ -27,6 +27,8 @@ function typeName(node: Node): string {
 
 function defaultOf(node: Node, required: boolean): string {
   if (required) return '**required**';
+  const resolved = (node as Record<string, unknown>)['x-ferry-default'];
+  if (node.default === undefined && resolved !== undefined) return resolved === 'none' ? '—' : `\`${JSON.stringify(resolved)}\``;
   if (node.default === undefined) return '—';
   if (typeof node.default === 'object' && node.default !== null && Object.keys(node.default).length === 0 && node.type === 'object') return '—';
   return `\`${JSON.stringify(node.default)}\``;

@@ -18,7 +18,10 @@ export interface BuiltExporter {
   readonly id: string;
   readonly component: GuardedComponent<Exporter>;
   readonly gate: ExporterGate;
+  /** Batching the user set on this exporter (none of it defaulted). */
   readonly ownBatching: BatchPolicy;
+  readonly batchDefaults: BatchPolicy;
+  readonly limits: { readonly maxBatchSize?: number; readonly maxBatchBytes?: number };
   readonly delivery: Omit<DeliveryOptions, 'batch'>;
 }
 
@@ -99,6 +102,8 @@ export function buildExporters(env: BuildEnvironment, ids: ReadonlySet<string>):
         ...(delivery.maxBatchBytes === undefined ? {} : { maxBatchBytes: delivery.maxBatchBytes as number }),
         ...(delivery.flushIntervalMs === undefined ? {} : { flushIntervalMs: delivery.flushIntervalMs as number }),
       },
+      batchDefaults: definition.batchDefaults ?? {},
+      limits: definition.limits ?? {},
       delivery: { timeoutMs: delivery.timeoutMs as number, maxInFlight, retry: delivery.retry as RetryPolicy, queue: delivery.queue as QueuePolicy },
     });
   }
@@ -131,7 +136,7 @@ export function pipelineBatching(processors: readonly BuiltProcessor[]): BatchPo
 }
 
 export function deliveryFor(exporter: BuiltExporter, pipelineBatching: readonly BatchPolicy[]): DeliveryOptions {
-  return { ...exporter.delivery, batch: resolveBatchPolicy(exporter.ownBatching, pipelineBatching) };
+  return { ...exporter.delivery, batch: resolveBatchPolicy(exporter.ownBatching, pipelineBatching, exporter.batchDefaults, exporter.limits) };
 }
 
 export function buildReceiver(

@@ -20,27 +20,36 @@ export const retrySchema = Type.Object(
   { additionalProperties: false, default: {}, description: 'Retries of failed batches: exponential backoff with jitter, honouring Retry-After.' },
 );
 
-/** Options the host adds to every exporter: batching, timeouts, retries, concurrency. */
+/** Annotation (not applied by the validator) carrying the default the host resolves itself. */
+export const RESOLVED_DEFAULT = 'x-ferry-default';
+
+/**
+ * Options the host adds to every exporter: batching, timeouts, retries, concurrency, queue.
+ * The three batching options carry no schema default: an exporter's own setting wins over
+ * the pipeline's `batch` processor, which wins over the exporter's defaults (the seed's),
+ * so the host must see which ones the user actually set.
+ */
 export function deliveryProperties(defaults: { batchSize?: number; maxBatchBytes?: number; flushIntervalMs?: number }, limits: { maxBatchSize?: number; maxBatchBytes?: number }): Record<string, TSchema> {
-  const withDefault = <T extends number | undefined>(value: T) => (value === undefined ? {} : { default: value });
   const atMost = <T extends number | undefined>(value: T) => (value === undefined ? {} : { maximum: value });
+  const resolved = (value: number | undefined) => ({ [RESOLVED_DEFAULT]: value ?? 'none' });
   return {
     batchSize: Type.Integer({
       minimum: 1,
       ...atMost(limits.maxBatchSize),
-      ...withDefault(defaults.batchSize),
-      description: 'Number of events to buffer before flushing (the host cuts batches from the durable log; whichever of size, bytes and time comes first).',
+      [RESOLVED_DEFAULT]: defaults.batchSize ?? HOST_BATCH_DEFAULTS.batchSize,
+      description: 'Number of events to buffer before flushing. Unset: the pipeline\'s batch processor decides, else this default.',
     }),
     maxBatchBytes: Type.Integer({
       minimum: 1,
       ...atMost(limits.maxBatchBytes),
-      ...withDefault(defaults.maxBatchBytes),
-      description: 'Most NDJSON bytes in one batch.',
+      [RESOLVED_DEFAULT]: Math.min(defaults.maxBatchBytes ?? HOST_BATCH_DEFAULTS.maxBatchBytes, limits.maxBatchBytes ?? Infinity),
+      description: 'Most NDJSON bytes in one batch. Unset: the pipeline\'s batch processor decides, else this default.',
     }),
     flushIntervalMs: Type.Integer({
       minimum: 0,
-      ...withDefault(defaults.flushIntervalMs),
-      description: `Flush buffered events on a timer (milliseconds) after the first event of a batch arrived; 0: size-only. When neither this nor a batch processor sets it, ${HOST_BATCH_DEFAULTS.flushIntervalMs} ms.`,
+      ...resolved(defaults.flushIntervalMs ?? HOST_BATCH_DEFAULTS.flushIntervalMs),
+      description:
+        'Flush buffered events on a timer (milliseconds), counted from the first event of a batch; 0: size only. Unset: the pipeline\'s batch processor decides, else this default.',
     }),
     timeoutMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Abort one export attempt after this long (ms); it is then retried.' }),
     maxInFlight: Type.Integer({ minimum: 1, default: 4, description: 'Most batches being sent to this exporter at once; lowered automatically while the destination pushes back.' }),

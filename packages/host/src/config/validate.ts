@@ -131,7 +131,18 @@ function issueOf(error: ErrorObject, registry: Registry): ConfigIssue | undefine
     case 'maxItems':
       return { ...base, path, problem: 'too many entries', expected: `at most ${(error.params as { limit: number }).limit}`, found: describeValue(error.data) };
     case 'minProperties':
-      return { ...base, path, problem: 'empty', expected: `at least ${(error.params as { limit: number }).limit} entry`, found: 'none' };
+    case 'maxProperties': {
+      const described = (error.parentSchema as { description?: unknown } | undefined)?.description;
+      const limit = (error.params as { limit: number }).limit;
+      const count = typeof error.data === 'object' && error.data !== null ? Object.keys(error.data).length : 0;
+      return {
+        ...base,
+        path,
+        problem: error.keyword === 'minProperties' ? (count === 0 ? 'empty' : 'too few entries') : 'too many entries',
+        expected: typeof described === 'string' ? described : `${error.keyword === 'minProperties' ? 'at least' : 'at most'} ${limit} entr${limit === 1 ? 'y' : 'ies'}`,
+        found: `${count} entr${count === 1 ? 'y' : 'ies'}`,
+      };
+    }
     case 'uniqueItems':
       return { ...base, path, problem: 'lists the same entry twice', found: `entries ${(error.params as { j: number; i: number }).j} and ${(error.params as { i: number }).i}` };
     case 'format':

@@ -90,7 +90,7 @@ async function replayFile(options: ReplayOptions, path: string, storageDirectory
     cursor: log.cursor(id),
     endSeq: () => log.endSeq,
     nextAppend: () => log.nextAppend(),
-    delivery: { ...built.delivery, batch: resolveBatchPolicy(built.ownBatching, []) },
+    delivery: { ...built.delivery, batch: resolveBatchPolicy(built.ownBatching, [], built.batchDefaults, built.limits) },
     recorder,
     logger,
     deadLetters: new DiskDeadLetters(storageDirectory, logger, abort.signal),

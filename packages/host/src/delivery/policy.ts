@@ -30,18 +30,21 @@ function smallest(values: ReadonlyArray<number | undefined>): number | undefined
 }
 
 /**
- * How the log is cut for one exporter in one pipeline: the exporter's own settings and
- * every `batch` processor of the pipeline all apply, so the first trigger to fire wins;
- * the host's defaults fill what none of them sets. A timer of 0 means "no timer", so it
- * only wins when nothing else sets one.
+ * How the log is cut for one exporter in one pipeline. For each of size, bytes and timer:
+ * the exporter's own setting wins; else the pipeline's `batch` processor (the smallest, if
+ * several); else the exporter's defaults (the seed's); else the host's. The destination's
+ * hard limits always cap the result. A timer of 0 means "no timer": size only.
  */
-export function resolveBatchPolicy(exporter: BatchPolicy, pipeline: readonly BatchPolicy[]): ResolvedBatchPolicy {
-  const all = [exporter, ...pipeline];
-  const timers = all.map((p) => p.flushIntervalMs).filter((v): v is number => v !== undefined);
-  const positiveTimers = timers.filter((t) => t > 0);
+export function resolveBatchPolicy(
+  own: BatchPolicy,
+  pipeline: readonly BatchPolicy[],
+  defaults: BatchPolicy = {},
+  limits: { readonly maxBatchSize?: number; readonly maxBatchBytes?: number } = {},
+): ResolvedBatchPolicy {
+  const pick = (field: keyof BatchPolicy): number => own[field] ?? smallest(pipeline.map((p) => p[field])) ?? defaults[field] ?? HOST_BATCH_DEFAULTS[field];
   return {
-    batchSize: smallest(all.map((p) => p.batchSize)) ?? HOST_BATCH_DEFAULTS.batchSize,
-    maxBatchBytes: smallest(all.map((p) => p.maxBatchBytes)) ?? HOST_BATCH_DEFAULTS.maxBatchBytes,
-    flushIntervalMs: positiveTimers.length > 0 ? Math.min(...positiveTimers) : timers.length > 0 ? 0 : HOST_BATCH_DEFAULTS.flushIntervalMs,
+    batchSize: Math.min(pick('batchSize'), limits.maxBatchSize ?? Infinity),
+    maxBatchBytes: Math.min(pick('maxBatchBytes'), limits.maxBatchBytes ?? Infinity),
+    flushIntervalMs: pick('flushIntervalMs'),
   };
 }
