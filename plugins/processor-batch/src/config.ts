@@ -15,18 +15,18 @@ export const configSchema = Type.Object(
     batchSize: Type.Integer({
       minimum: 1,
       default: BATCH_DEFAULTS.batchSize,
-      description: 'Most events in one batch, for every exporter of the pipeline (an exporter with a smaller batchSize keeps its own).',
+      description: 'Most events in one batch, for every exporter of the pipeline that does not set its own batchSize (destination limits still cap it).',
     }),
     maxBatchBytes: Type.Integer({
       minimum: 1,
       default: BATCH_DEFAULTS.maxBatchBytes,
-      description: 'Most NDJSON bytes in one batch, for every exporter of the pipeline (an exporter with a smaller maxBatchBytes keeps its own).',
+      description: 'Most NDJSON bytes in one batch, for every exporter of the pipeline that does not set its own maxBatchBytes (destination limits still cap it).',
     }),
     flushIntervalMs: Type.Integer({
       minimum: 0,
       default: BATCH_DEFAULTS.flushIntervalMs,
       description:
-        'Send a batch at the latest this long (ms) after its first event was accepted, even if it is not full; the shortest timer of the pipeline and its exporters wins. 0: no timer, batches are cut by size only (and flushed at shutdown).',
+        'Send a batch at the latest this long (ms) after its first event was accepted, even if it is not full, for every exporter that does not set its own flushIntervalMs. 0: no timer, batches are cut by size only (and flushed at shutdown).',
     }),
   },
   { additionalProperties: false },
