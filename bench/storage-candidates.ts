@@ -12,7 +12,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskLog, silentLogger } from '@ferry/host/internal';
-import { createEventFactory } from '@ferry/generator';
 
 const CANDIDATES = join(process.cwd(), '.tmp', 'storage-candidates', 'package.json');
 const require = createRequire(CANDIDATES);
@@ -20,8 +19,14 @@ const TOTAL = Number(process.env.STORAGE_BENCH_EVENTS ?? 200_000);
 const PRODUCERS = 16;
 const BATCH = 25;
 
-const factory = createEventFactory({ seed: 7 });
-const lines = Array.from({ length: TOTAL }, () => JSON.stringify(factory.next()));
+const lines = Array.from({ length: TOTAL }, (_, i) =>
+  JSON.stringify({
+    id: `evt_01J${String(i).padStart(23, '0')}`,
+    type: 'grant.created',
+    createdAt: '2026-03-01T12:00:00Z',
+    data: { grantId: `grnt_${i}`, agentId: `ag_${i % 977}`, principalId: `user-${i % 5003}`, scopes: ['calendar:read', 'email:send'], expiresAt: '2026-03-02T12:00:00Z' },
+  }),
+);
 
 interface Result {
   name: string;
