@@ -1,0 +1,12 @@
+/**
+ * @ferry/generator: a Grantex-compatible event source, like the OpenTelemetry Collector's
+ * telemetrygen. `startGenerator` serves the SSE stream; `deliverWebhooks` posts the same
+ * events as signed webhooks until acknowledged; `createEventFactory` makes the events.
+ */
+export { EVENT_TYPES } from './catalog.js';
+export { createEventFactory } from './events.js';
+export type { EventFactory, EventFactoryOptions } from './events.js';
+export { startGenerator } from './server.js';
+export type { GeneratorFaults, GeneratorOptions, GeneratorServer } from './server.js';
+export { signWebhook, deliverWebhooks } from './webhooks.js';
+export type { WebhookHeaders, WebhookOptions, WebhookRun } from './webhooks.js';
