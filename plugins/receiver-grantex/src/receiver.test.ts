@@ -1,0 +1,249 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, type FerryEvent } from '@ferry/sdk';
+import { conformanceCases, createTestContext, resolveConfig, type TestContext } from '@ferry/sdk/testkit';
+import { startGenerator, type GeneratorServer } from '@ferry/generator';
+import grantex from './index.js';
+import type { GrantexConfig } from './config.js';
+import { reconnectDelay } from './backoff.js';
+
+const KEY = 'test-key';
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const event = (n: number, extra: Record<string, unknown> = {}): FerryEvent => ({ id: `evt_${n}`, type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { n, ...extra } });
+
+/** A fixture server: each connection is handled by the next handler in the list (the last one repeats). */
+async function fixture(handlers: Array<(req: IncomingMessage, res: ServerResponse) => void>): Promise<{ url: string; requests: IncomingMessage[] }> {
+  const requests: IncomingMessage[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((req, res) => {
+    requests.push(req);
+    const handler = handlers[Math.min(requests.length - 1, handlers.length - 1)] as (req: IncomingMessage, res: ServerResponse) => void;
+    handler(req, res);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => resolve());
+  }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+}
+
+const sse = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/event-stream' });
+
+function start(config: Partial<GrantexConfig> & { url: string }, next?: TestContext<GrantexConfig>['next']): TestContext<GrantexConfig> {
+  const resolved = resolveConfig(grantex.configSchema, { apiKey: KEY, reconnect: { initialDelayMs: 5, maxDelayMs: 20 }, ...config });
+  const ctx = createTestContext(resolved, { id: 'grantex', ...(next ? { next } : {}) });
+  const receiver = grantex.create(ctx);
+  void receiver.start?.();
+  cleanups.push(() => receiver.shutdown?.());
+  return ctx;
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('the grantex receiver', () => {
+  describe('SDK conformance', () => {
+    for (const c of conformanceCases(grantex, {
+      config: { url: 'http://127.0.0.1:9', apiKey: KEY },
+      invalidConfigs: [{ config: { url: 'http://x' }, because: 'apiKey is missing' }, { config: { url: 'http://x', apiKey: KEY, maxEventBytes: 10 }, because: 'maxEventBytes is below 1 KiB' }],
+    })) it(c.name, c.run);
+  });
+
+  it('parses CR-only line ends, a UTF-8 character split across writes, multi-line data and comments between fields', async () => {
+    const text = JSON.stringify(event(1, { city: 'Zürich' }));
+    const bytes = Buffer.from(`: hello\r\rdata: ${text}\r\r`);
+    const cut = bytes.indexOf(Buffer.from('ü')) + 1; // inside the two-byte character
+    const pretty = JSON.stringify(event(2), null, 2).split('\n');
+    const server = await fixture([
+      (_req, res) => {
+        sse(res);
+        res.write(bytes.subarray(0, cut));
+        setImmediate(() => {
+          res.write(bytes.subarray(cut));
+          res.write(`${pretty.map((l, i) => (i === 1 ? `: a comment\ndata: ${l}` : `data: ${l}`)).join('\n')}\n\nretry: 40\r\n: keepalive\r\n\r\n`);
+        });
+      },
+    ]);
+    const ctx = start({ url: server.url });
+    await until(() => ctx.received.length === 2, 'both events');
+    expect(ctx.received).toEqual([event(1, { city: 'Zürich' }), event(2)]);
+  });
+
+  it('sends the key, the types filter and, after ids were seen, Last-Event-ID', async () => {
+    const server = await fixture([
+      (_req, res) => {
+        sse(res);
+        res.end(`id: 7\ndata: ${JSON.stringify(event(7))}\n\n`);
+      },
+      (_req, res) => {
+        sse(res);
+      },
+    ]);
+    const ctx = start({ url: `${server.url}/`, types: ['grant.created', 'budget.*'] });
+    await until(() => server.requests.length >= 2, 'a reconnect');
+    expect(server.requests[0]?.url).toBe('/v1/events/stream?types=grant.created%2Cbudget.*');
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(server.requests[0]?.headers['last-event-id']).toBeUndefined();
+    expect(server.requests[1]?.headers['last-event-id']).toBe('7');
+    expect(ctx.received).toEqual([event(7)]);
+  });
+
+  it('counts and logs a malformed event and keeps going', async () => {
+    const server = await fixture([
+      (_req, res) => {
+        sse(res);
+        res.write(`data: {"id":"evt_x","type":\n\ndata: ${JSON.stringify({ type: 'a', createdAt: '', data: {} })}\n\ndata: ${JSON.stringify(event(3))}\n\n`);
+      },
+    ]);
+    const ctx = start({ url: server.url });
+    await until(() => ctx.received.length === 1, 'the good event');
+    expect(ctx.received).toEqual([event(3)]);
+    expect(ctx.counts.get('malformed')).toBe(2);
+    const warning = ctx.logs.find((l) => l.message === 'malformed event skipped');
+    expect(warning?.fields.sample).toBe('{"id":"evt_x","type":');
+  });
+
+  it('skips an event larger than maxEventBytes without buffering it, and keeps receiving', async () => {
+    const server = await fixture([
+      (_req, res) => {
+        sse(res);
+        // one oversized event in a single write, one arriving in several writes
+        res.write(`data: {"id":"evt_big","type":"x","createdAt":"","data":{"blob":"${'a'.repeat(5000)}"}}\n\n`);
+        const split = `data: {"id":"evt_big2","type":"x","createdAt":"","data":{"blob":"${'b'.repeat(5000)}"}}\n\n`;
+        setImmediate(() => res.write(split.slice(0, 2000)));
+        setTimeout(() => res.write(split.slice(2000)), 10);
+        setTimeout(() => res.write(`data: ${JSON.stringify(event(4))}\n\n`), 20);
+      },
+    ]);
+    const ctx = start({ url: server.url, maxEventBytes: 1024 });
+    await until(() => ctx.received.length === 1, 'the event after the oversized one');
+    expect(ctx.received).toEqual([event(4)]);
+    expect(ctx.counts.get('malformed')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports 401 as a configuration error naming the URL and the option, never the key, and stops', async () => {
+    const server = await fixture([(_req, res) => res.writeHead(401).end('{"error":"unauthorized"}')]);
+    const ctx = start({ url: server.url });
+    await until(() => ctx.reported.length === 1, 'the error report');
+    expect(ctx.reported[0]).toBeInstanceOf(ConfigError);
+    expect(ctx.reported[0]?.message).toBe(`Grantex refused the API key (401) at ${server.url}/v1/events/stream: check receivers.grantex.apiKey`);
+    expect(JSON.stringify(ctx.logs)).not.toContain(KEY);
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries 429 and 503, waiting at least Retry-After, then streams', async () => {
+    const times: number[] = [];
+    const server = await fixture([
+      (_req, res) => {
+        times.push(Date.now());
+        res.writeHead(429, { 'retry-after': '0.05' }).end();
+      },
+      (_req, res) => {
+        times.push(Date.now());
+        res.writeHead(503).end();
+      },
+      (_req, res) => {
+        sse(res);
+        res.write(`data: ${JSON.stringify(event(5))}\n\n`);
+      },
+    ]);
+    const ctx = start({ url: server.url });
+    await until(() => ctx.received.length === 1, 'the event after retries');
+    expect(server.requests).toHaveLength(3);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(45);
+  });
+
+  it('detects a stalled stream and re-opens it', async () => {
+    const server = await fixture([
+      (_req, res) => {
+        sse(res);
+        res.write(`data: ${JSON.stringify(event(1))}\n\n`);
+      },
+      (_req, res) => {
+        sse(res);
+        res.write(`data: ${JSON.stringify(event(2))}\n\n`);
+      },
+    ]);
+    const ctx = start({ url: server.url, idleTimeoutMs: 50 });
+    await until(() => ctx.received.length === 2, 'an event on the re-opened stream');
+    expect(ctx.logs.some((l) => l.message.includes('stalled'))).toBe(true);
+  });
+
+  it('stops reading while the pipeline has not accepted the last events', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const handed: FerryEvent[][] = [];
+    const server = await fixture([
+      (_req, res) => {
+        sse(res);
+        res.write(`data: ${JSON.stringify(event(1))}\n\n`);
+        setTimeout(() => res.write(`data: ${JSON.stringify(event(2))}\n\n`), 20);
+      },
+    ]);
+    start({ url: server.url }, {
+      consume: async (events) => {
+        handed.push([...events]);
+        if (handed.length === 1) await held;
+      },
+    });
+    await until(() => handed.length === 1, 'the first event');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(handed).toHaveLength(1);
+    release();
+    await until(() => handed.length === 2, 'the second event after the pipeline accepted the first');
+  });
+
+  it('shuts down promptly during a backoff wait and during a stream', async () => {
+    const down = await fixture([(_req, res) => res.writeHead(503).end()]);
+    const waiting = grantex.create(createTestContext(resolveConfig(grantex.configSchema, { url: down.url, apiKey: KEY, reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } })));
+    await waiting.start?.();
+    await until(() => down.requests.length === 2 || down.requests.length === 1, 'one attempt');
+    await waiting.shutdown?.();
+    const open = await fixture([(_req, res) => sse(res)]);
+    const streaming = grantex.create(createTestContext(resolveConfig(grantex.configSchema, { url: open.url, apiKey: KEY })));
+    await streaming.start?.();
+    await until(() => open.requests.length === 1, 'the stream');
+    await streaming.shutdown?.();
+    await streaming.shutdown?.();
+  });
+
+  describe('against the event generator', () => {
+    let generator: GeneratorServer;
+    it('receives every event exactly once, unaltered and in order, across dropped connections, whatever the framing', async () => {
+      generator = await startGenerator({ apiKey: KEY, total: 3000, seed: 9, keepaliveMs: 20, faults: { lineEnding: 'mixed', split: 'random', multilineData: true, comments: true, dropAfter: 700, malformedEvery: 97 } });
+      cleanups.push(() => generator.close());
+      const ctx = start({ url: generator.url });
+      await generator.waitForDelivered(3000);
+      await until(() => ctx.received.length === 3000, 'every delivered event');
+      expect(ctx.received).toEqual(generator.delivered);
+      expect(ctx.counts.get('malformed')).toBe(generator.malformedSent);
+      expect(generator.connections).toBeGreaterThanOrEqual(5);
+    });
+  });
+});
+
+describe('reconnect backoff', () => {
+  it('doubles up to the cap with full jitter, never below the floor', () => {
+    expect(reconnectDelay(1, 1000, 60_000, 0, () => 1)).toBe(1000);
+    expect(reconnectDelay(4, 1000, 60_000, 0, () => 1)).toBe(8000);
+    expect(reconnectDelay(30, 1000, 60_000, 0, () => 1)).toBe(60_000);
+    expect(reconnectDelay(3, 1000, 60_000, 0, () => 0)).toBe(0);
+    expect(reconnectDelay(3, 1000, 60_000, 2500, () => 0)).toBe(2500);
+  });
+});

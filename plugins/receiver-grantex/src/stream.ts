@@ -1,0 +1,46 @@
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
+
+/**
+ * Turns the bytes of one SSE response into messages, chunk by chunk: UTF-8 decoded in
+ * streaming mode (a character split across chunks is kept whole), parsed by
+ * eventsource-parser (LF, CRLF and CR, multi-line data, comments, id, retry), whose
+ * `maxBufferSize` bounds what one event may buffer.
+ */
+export class SseDecoder {
+  readonly #decoder = new TextDecoder('utf-8');
+  readonly #parser: EventSourceParser;
+  #pending: EventSourceMessage[] = [];
+  #oversized = false;
+  retryMs: number | undefined;
+  lastEventId: string | undefined;
+
+  constructor(maxEventBytes: number) {
+    this.#parser = createParser({
+      maxBufferSize: maxEventBytes,
+      onEvent: (message) => {
+        if (message.id !== undefined) this.lastEventId = message.id;
+        this.#pending.push(message);
+      },
+      onRetry: (ms) => {
+        this.retryMs = ms;
+      },
+      onError: (error) => {
+        if (error.type === 'max-buffer-size-exceeded') this.#oversized = true;
+      },
+    });
+  }
+
+  /** Feeds one network chunk; returns the messages it completed and whether an oversized event was dropped. */
+  feed(chunk: Uint8Array): { messages: EventSourceMessage[]; oversized: boolean } {
+    this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
+    const oversized = this.#oversized;
+    if (oversized) {
+      // The parser stops at an oversized event; start afresh (the rest of it decodes as malformed).
+      this.#parser.reset({ consume: false });
+      this.#oversized = false;
+    }
+    const messages = this.#pending;
+    this.#pending = [];
+    return { messages, oversized };
+  }
+}
