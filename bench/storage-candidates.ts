@@ -28,6 +28,29 @@ const lines = Array.from({ length: TOTAL }, (_, i) =>
   }),
 );
 
+// The candidates are installed on demand, so their shapes are declared here, as used.
+interface SqliteStatement {
+  run(...values: unknown[]): unknown;
+  all(...values: unknown[]): unknown[];
+}
+interface SqliteDatabase {
+  pragma(text: string): unknown;
+  exec(sql: string): unknown;
+  prepare(sql: string): SqliteStatement;
+  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
+  close(): void;
+}
+type SqliteConstructor = new (path: string) => SqliteDatabase;
+interface LmdbDatabase {
+  put(key: number, value: string): Promise<boolean>;
+  transaction(fn: () => void): Promise<unknown>;
+  getRange(options: { start: number }): Iterable<unknown>;
+  close(): Promise<void>;
+}
+interface LmdbModule {
+  open(options: { path: string; encoding: 'string' }): LmdbDatabase;
+}
+
 interface Result {
   name: string;
   appendPerSecond: number;
@@ -69,7 +92,7 @@ async function ferryLog(directory: string, fsync: 'batch' | 'interval'): Promise
 }
 
 async function sqlite(directory: string): Promise<Result> {
-  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const Database = require('better-sqlite3') as SqliteConstructor;
   const path = join(directory, 'queue.db');
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -99,9 +122,9 @@ async function sqlite(directory: string): Promise<Result> {
 }
 
 async function lmdb(directory: string): Promise<Result> {
-  const { open } = require('lmdb') as typeof import('lmdb');
+  const { open } = require('lmdb') as LmdbModule;
   const path = join(directory, 'queue.lmdb');
-  const db = open<string, number>({ path, encoding: 'string' });
+  const db = open({ path, encoding: 'string' });
   let seq = 0;
   // lmdb-js batches concurrent async writes into one durable transaction (group commit).
   const appendPerSecond = await producers(async (batch) => {
@@ -111,7 +134,7 @@ async function lmdb(directory: string): Promise<Result> {
   });
   await db.close();
   const opened = performance.now();
-  const again = open<string, number>({ path, encoding: 'string' });
+  const again = open({ path, encoding: 'string' });
   const reopenMs = performance.now() - opened;
   const readStart = performance.now();
   let read = 0;

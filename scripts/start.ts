@@ -22,7 +22,9 @@ if (!env.GRANTEX_API_KEY) {
 }
 
 const ferry = spawn(join(ROOT, 'node_modules', '.bin', 'ferry'), ['run', '--config', join(ROOT, 'collector.config.json'), ...process.argv.slice(2)], { stdio: 'inherit', env });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => ferry.kill(signal));
+// Ctrl-C reaches the whole process group, ferry included: do not send it a second time.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => ferry.kill('SIGTERM'));
 ferry.on('exit', (code, signal) => {
   void (stopGenerator?.() ?? Promise.resolve()).then(() => process.exit(code ?? (signal ? 130 : 1)));
 });

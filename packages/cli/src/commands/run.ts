@@ -10,6 +10,7 @@ export interface RunOptions {
 
 /** Extra time, past the drain deadline, for exporters and logs to close before we give up on them. */
 const CLOSE_GRACE_MS = 5_000;
+const SAME_SIGNAL_MS = 300;
 
 /**
  * `ferry run`: starts the collector and keeps it running until SIGTERM or SIGINT, which
@@ -46,14 +47,17 @@ export async function run(options: RunOptions): Promise<number> {
       resolve(stopReason);
     };
   });
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    // One Ctrl-C can arrive twice (from the terminal and from a wrapper such as pnpm): a
+    // repeat within a moment is the same request.
+    if (firstSignalAt !== undefined && Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
+    if (firstSignalAt !== undefined) {
       terminal.clearStatus();
       process.stderr.write(`ferry: ${signal} again, exiting now without waiting for deliveries\n`);
       process.exit(EXIT.interrupted);
     }
+    firstSignalAt = Date.now();
     logger.info(`${signal} received: stopping receivers and delivering what is in flight (send it again to exit at once)`);
     stopped(signal);
   };
