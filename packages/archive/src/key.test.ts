@@ -32,3 +32,18 @@ describe('archive keys', () => {
     expect(archiveKey({ ...base, layout: 'daily', prefix: '' })).toMatch(/^2026-03-01\//);
   });
 });
+
+describe('archive records', async () => {
+  const { archiveLines } = await import('./object.js');
+  const { createBatch } = await import('@ferry/sdk');
+  it("carry Ferry's envelope version, unless a processor already set the envelope", () => {
+    const batch = createBatch([
+      { id: 'evt_1', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { a: 1 } },
+      { id: 'evt_2', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: {}, ferry: { v: 1, seq: 9 } },
+    ]);
+    expect(archiveLines(batch).map((l) => JSON.parse(l))).toEqual([
+      { id: 'evt_1', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { a: 1 }, ferry: { v: 1 } },
+      { id: 'evt_2', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: {}, ferry: { v: 1, seq: 9 } },
+    ]);
+  });
+});

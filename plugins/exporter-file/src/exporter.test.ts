@@ -10,6 +10,11 @@ import { ConfigError, RetryableError, createBatch } from '@ferry/sdk';
 import { conformanceCases } from '@ferry/sdk/testkit';
 import definition from './index.js';
 import { attempt, createExporter, eventually, listFiles, makeBatch, makeEvents, RECEIVED_AT, tempDirectory } from './test-support.js';
+import { archiveLines } from '@ferry/archive';
+import type { Batch } from '@ferry/sdk';
+
+/** What an archive object holds: each event with Ferry's envelope version. */
+const archiveBody = (batch: Batch) => Buffer.from(`${archiveLines(batch).join('\n')}\n`);
 
 const conformanceDirectory = mkdtempSync(join(tmpdir(), 'ferry-file-conformance-'));
 afterAll(() => rmSync(conformanceDirectory, { recursive: true, force: true }));
@@ -47,8 +52,8 @@ describe('exporter file: objects', () => {
     const key = `grantex-events/2026-03-01/12-00-00.123Z-000000000000000042-${batch.id.slice(0, 12)}.ndjson`;
     expect(await listFiles(dir.path)).toEqual([key]);
     const written = await readFile(join(dir.path, key));
-    expect(written.equals(batch.ndjson())).toBe(true);
-    expect(written.toString().split('\n').slice(0, -1).map((line) => JSON.parse(line))).toEqual(makeEvents(5));
+    expect(written.equals(archiveBody(batch))).toBe(true);
+    expect(written.toString().split('\n').slice(0, -1).map((line) => JSON.parse(line))).toEqual(makeEvents(5).map((e) => ({ ...e, ferry: { v: 1 } })));
   });
 
   it('gzips objects that gunzip to exactly the batch NDJSON', async () => {
@@ -60,7 +65,7 @@ describe('exporter file: objects', () => {
     expect(await listFiles(dir.path)).toEqual([key]);
     const gz = await readFile(join(dir.path, key));
     expect(gz[0]).toBe(0x1f);
-    expect(gunzipSync(gz).equals(batch.ndjson())).toBe(true);
+    expect(gunzipSync(gz).equals(archiveBody(batch))).toBe(true);
   });
 
   it('writes the daily, hive and flat layouts, the same keys as archiveKey gives the s3 exporter', async () => {
@@ -78,7 +83,7 @@ describe('exporter file: objects', () => {
       await exporter.export(batch, attempt());
       expect(await listFiles(directory)).toEqual([expected[layout]]);
       expect(expected[layout]).toBe(archiveKey({ prefix: 'grantex-events', layout, compression: 'none', receivedAt: RECEIVED_AT, firstSeq: 7, batchId: batch.id }));
-      expect((await readFile(join(directory, expected[layout]))).equals(batch.ndjson())).toBe(true);
+      expect((await readFile(join(directory, expected[layout]))).equals(archiveBody(batch))).toBe(true);
     }
   });
 
@@ -104,7 +109,7 @@ describe('exporter file: objects', () => {
     await afterRestart.export(rebuilt, attempt());
     const files = await listFiles(dir.path);
     expect(files).toHaveLength(1);
-    expect((await readFile(join(dir.path, files[0] as string))).equals(batch.ndjson())).toBe(true);
+    expect((await readFile(join(dir.path, files[0] as string))).equals(archiveBody(batch))).toBe(true);
   });
 
   it('writes different batches of the same millisecond as different objects, in sequence order', async () => {
@@ -143,7 +148,7 @@ describe('exporter file: objects', () => {
     }
     expect(finalEvents).toEqual(['rename']);
     expect(tempEvents.some((e) => /^(rename|change):[0-9a-f]{12}\.\d+\.[0-9a-f]+\.tmp$/.test(e))).toBe(true);
-    expect((await readFile(join(finalDirectory, name))).equals(batch.ndjson())).toBe(true);
+    expect((await readFile(join(finalDirectory, name))).equals(archiveBody(batch))).toBe(true);
     expect(await readdir(join(dir.path, '.ferry-tmp'))).toEqual([]);
   });
 
@@ -154,7 +159,7 @@ describe('exporter file: objects', () => {
     await exporter.export(batch, attempt());
     const files = await listFiles(dir.path);
     expect(files).toHaveLength(1);
-    expect((await readFile(join(dir.path, files[0] as string))).equals(batch.ndjson())).toBe(true);
+    expect((await readFile(join(dir.path, files[0] as string))).equals(archiveBody(batch))).toBe(true);
   });
 
   it('writes nothing, and leaves no temp file, for an attempt already aborted', async () => {
