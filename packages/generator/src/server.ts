@@ -19,7 +19,7 @@ export interface GeneratorFaults {
   readonly retryField?: number;
   /** Every Nth event is malformed (invalid JSON, missing id, data not an object, in turn). */
   readonly malformedEvery?: number;
-  /** Per connection: after N events, write half of the next one and destroy the socket. */
+  /** Per connection: after N events, write half of the next one and close the connection. */
   readonly dropAfter?: number;
   /** Per connection: after N events, write nothing more (no keepalives) and keep the socket open. */
   readonly stallAfter?: number;
@@ -136,10 +136,11 @@ export async function startGenerator(options: GeneratorOptions): Promise<Generat
     }
     const block = formatEvent(eventJson(event), event.id, stream.index, { lineEnding, multilineData: !!faults.multilineData, comments: !!faults.comments, ids: !!faults.ids });
     if (faults.dropAfter !== undefined && stream.sent >= faults.dropAfter) {
-      // Everything before reaches the client; the half event is cut by a reset.
-      await new Promise<void>((resolve) => stream.response.write(block.slice(0, Math.floor(block.length / 2)), () => resolve()));
+      // The connection ends in the middle of an event. It is closed with a FIN, not a reset:
+      // a reset lets the client's kernel discard data it already received, and then
+      // `delivered` could not say what the client can have seen.
       stream.closed = true;
-      stream.response.socket?.destroy();
+      stream.response.socket?.end(block.slice(0, Math.floor(block.length / 2)));
       return false;
     }
     if (!(await write(stream, block))) return false;

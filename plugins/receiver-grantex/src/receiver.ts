@@ -7,6 +7,60 @@ import { SseDecoder } from './stream.js';
 type Outcome = { readonly kind: 'retry'; readonly reason: string; readonly floorMs?: number; readonly healthy: boolean } | { readonly kind: 'stop' };
 
 const MALFORMED_LOG_EVERY_MS = 1000;
+/** How far the receiver reads ahead of the pipeline before it stops reading (pushes back). */
+const READ_AHEAD_BYTES = 1024 * 1024;
+
+/**
+ * Hands decoded events to the pipeline one call at a time, in order, while the stream keeps
+ * being read; `room()` waits once READ_AHEAD_BYTES are waiting, which stops the reading.
+ */
+class Handoff {
+  readonly #consume: (events: FerryEvent[]) => Promise<void>;
+  #events: FerryEvent[] = [];
+  #bytes = 0;
+  #running: Promise<void> | undefined;
+  #failure: unknown;
+
+  constructor(consume: (events: FerryEvent[]) => Promise<void>) {
+    this.#consume = consume;
+  }
+
+  push(events: FerryEvent[], bytes: number): void {
+    if (events.length === 0) return;
+    this.#events.push(...events);
+    this.#bytes += bytes;
+    this.#running ??= this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (this.#events.length > 0) {
+        const batch = this.#events;
+        this.#events = [];
+        this.#bytes = 0;
+        await this.#consume(batch);
+      }
+    } catch (error) {
+      this.#failure = error;
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  async room(): Promise<void> {
+    while (this.#bytes >= READ_AHEAD_BYTES && this.#running) await this.#running;
+    this.#throwFailure();
+  }
+
+  async drain(): Promise<void> {
+    while (this.#running) await this.#running;
+    this.#throwFailure();
+  }
+
+  #throwFailure(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+}
 
 /** The stream URL: `<url>/v1/events/stream[?types=a,b]`. */
 export function streamUrl(config: GrantexConfig): string {
@@ -64,6 +118,7 @@ export class GrantexReceiver {
     const abort = () => attempt.abort();
     this.#stop.signal.addEventListener('abort', abort, { once: true });
     let idle: NodeJS.Timeout | undefined;
+    let received = false;
     const armIdle = (ms: number) => {
       clearTimeout(idle);
       idle = setTimeout(() => attempt.abort(new Error('stalled')), ms);
@@ -85,27 +140,34 @@ export class GrantexReceiver {
       if (response.body === null) return { kind: 'retry', reason: 'the stream had no body', healthy: false };
       armIdle(config.idleTimeoutMs);
       const decoder = new SseDecoder(config.maxEventBytes);
-      let received = false;
+      const handoff = new Handoff((events) => this.#ctx.next.consume(events));
       const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return { kind: 'retry', reason: 'the stream ended', healthy: received };
-        armIdle(config.idleTimeoutMs);
-        received = true;
-        const { messages, oversized } = decoder.feed(value);
-        if (oversized) this.#malformed(`an event larger than maxEventBytes (${config.maxEventBytes})`, '');
-        if (decoder.retryMs !== undefined) this.#retryFloorMs = decoder.retryMs;
-        if (decoder.lastEventId !== undefined) this.#lastEventId = decoder.lastEventId;
-        const events = this.#decode(messages);
-        // Wait for the pipeline before reading on: a full pipeline pushes back on the stream.
+      try {
+        for (;;) {
+          // Read on while the pipeline works on what came before, up to a bound: a stream that
+          // errors discards what it still buffers, so events are taken out of it promptly.
+          await handoff.room();
+          armIdle(config.idleTimeoutMs);
+          const { done, value } = await reader.read();
+          if (done) return { kind: 'retry', reason: 'the stream ended', healthy: received };
+          received = true;
+          const { messages, oversized } = decoder.feed(value);
+          if (oversized) this.#malformed(`an event larger than maxEventBytes (${config.maxEventBytes})`, '');
+          if (decoder.retryMs !== undefined) this.#retryFloorMs = decoder.retryMs;
+          if (decoder.lastEventId !== undefined) this.#lastEventId = decoder.lastEventId;
+          handoff.push(this.#decode(messages), value.byteLength);
+          clearTimeout(idle);
+        }
+      } finally {
+        // Whatever was read is handed on before reconnecting (or failing).
         clearTimeout(idle);
-        if (events.length > 0) await this.#ctx.next.consume(events);
-        armIdle(config.idleTimeoutMs);
+        await handoff.drain();
       }
     } catch (error) {
       if (this.#stop.signal.aborted || error instanceof ShutdownError) return { kind: 'stop' };
       const reason = attempt.signal.reason instanceof Error && attempt.signal.reason.message === 'stalled' ? 'the stream was silent too long (stalled)' : (error as Error).message;
-      return { kind: 'retry', reason, healthy: false };
+      // A stream that delivered data and then dropped was healthy: the backoff starts over.
+      return { kind: 'retry', reason, healthy: received };
     } finally {
       clearTimeout(idle);
       this.#stop.signal.removeEventListener('abort', abort);
