@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { startGenerator, type GeneratorServer } from '@ferry/generator';
+import { ferry, FERRY_BIN, ROOT, runFerry } from '../support/ferry-process.js';
+import { eventually } from '../support/archive.js';
+import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
+import { workspace } from '../support/workspace.js';
+
+let ws: Awaited<ReturnType<typeof workspace>>;
+beforeAll(async () => {
+  ws = await workspace();
+});
+afterAll(() => ws.cleanup());
+
+const valid = {
+  receivers: { grantex: { url: 'https://api.grantex.dev', apiKey: '${env:E2E_KEY:-sk_test_123456}' } },
+  processors: { 'filter/security': { include: { types: ['grant.*'] } }, batch: {} },
+  exporters: { file: { directory: '/tmp/ferry-e2e-archive' } },
+  service: { pipelines: { events: { receivers: ['grantex'], processors: ['filter/security', 'batch'], exporters: ['file'] } } },
+};
+
+describe('the ferry command', () => {
+  it('is installed at node_modules/.bin/ferry and explains itself', async () => {
+    expect(existsSync(FERRY_BIN)).toBe(true);
+    const help = await ferry(['--help']);
+    expect(help.status).toBe(0);
+    for (const command of ['run', 'validate', 'components', 'schema', 'dlq']) expect(help.stdout).toContain(command);
+    expect(help.stdout).toContain('Exit status');
+  });
+
+  it('validate: exit 0 on a valid config', async () => {
+    const result = await ferry(['validate', '--config', await ws.config(valid, 'valid.json')]);
+    expect(result.stdout).toContain('is valid (1 pipeline: events)');
+    expect(result.status).toBe(0);
+  });
+
+  it('validate: every problem at once, with paths, expectations, findings and suggestions, exit 2', async () => {
+    const broken = {
+      receivers: { grantex: { url: 'https://api.grantex.dev', apiKey: 'sk_live_must_not_leak', typez: ['grant.created'] }, 'kafka/in': {} },
+      processors: { batch: { batchSize: 0 } },
+      exporters: { file: { compression: 'zip' }, s3: { bucket: 'b' } },
+      service: { pipelines: { events: { receivers: ['grantex'], processors: ['batch'], exporters: ['file', 'fiel'] } } },
+    };
+    const result = await ferry(['validate', '--config', await ws.config(broken, 'broken.json')]);
+    expect(result.status).toBe(2);
+    const lines = result.stderr;
+    expect(lines).toContain('receivers.grantex.typez: unknown option');
+    expect(lines).toContain('did you mean "types"?');
+    expect(lines).toContain('receivers.kafka/in: no installed plugin provides receiver type "kafka"');
+    expect(lines).toContain('`pnpm add @ferry/receiver-kafka`');
+    expect(lines).toContain('processors.batch.batchSize: too small — expected at least 1, found 0');
+    expect(lines).toContain('exporters.file.directory: required');
+    expect(lines).toContain('exporters.file.compression: not an allowed value — expected one of "none", "gzip", found "zip"');
+    expect(lines).toContain('service.pipelines.events.exporters[1]: "fiel" is not a configured exporter — did you mean "file"?');
+    expect(lines).not.toContain('sk_live_must_not_leak');
+  });
+
+  it('validate: names a missing environment variable', async () => {
+    const config = { ...valid, receivers: { grantex: { url: 'https://api.grantex.dev', apiKey: '${env:FERRY_E2E_UNSET_KEY}' } } };
+    delete process.env.FERRY_E2E_UNSET_KEY;
+    const result = await ferry(['validate', '--config', await ws.config(config, 'env.json')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('receivers.grantex.apiKey: environment variable FERRY_E2E_UNSET_KEY is not set');
+  });
+
+  it('validate: says where a file that is not JSON breaks', async () => {
+    const result = await ferry(['validate', '--config', await ws.config('{\n  "receivers": {\n    "grantex": { "url": "x" "apiKey": "sk_live_x" }\n  }\n}\n', 'syntax.json')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('not valid JSON at line 3, column 29');
+    expect(result.stderr).toContain('^');
+    expect(result.stderr).not.toContain('sk_live_x');
+  });
+
+  it('validate: a missing file', async () => {
+    const result = await ferry(['validate', '--config', join(ws.dir, 'nope.json')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('cannot read the config file (no such file)');
+  });
+
+  it('components: every installed receiver, processor and exporter with package, version and stability', async () => {
+    const result = await ferry(['components', '--json']);
+    expect(result.status).toBe(0);
+    const rows = JSON.parse(result.stdout) as Array<{ kind: string; type: string; package: string; version: string; stability: string }>;
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { kind: 'receiver', type: 'grantex', package: '@ferry/receiver-grantex', version: '0.1.0', stability: 'beta', description: expect.any(String) },
+        expect.objectContaining({ kind: 'processor', type: 'filter', package: '@ferry/processor-filter' }),
+        expect.objectContaining({ kind: 'processor', type: 'batch', package: '@ferry/processor-batch' }),
+        expect.objectContaining({ kind: 'exporter', type: 'file', package: '@ferry/exporter-file' }),
+        expect.objectContaining({ kind: 'exporter', type: 'debug', package: '@ferry/exporter-debug' }),
+      ]),
+    );
+    const table = await ferry(['components']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^KIND\s+TYPE\s+PACKAGE\s+VERSION\s+STABILITY\s+DESCRIPTION$/);
+  });
+
+  it('schema: the composed JSON Schema, which refuses what validate refuses', async () => {
+    const result = await ferry(['schema']);
+    expect(result.status).toBe(0);
+    const schema = JSON.parse(result.stdout) as { $defs: Record<string, { properties: Record<string, { secret?: boolean }> }>; properties: Record<string, unknown> };
+    expect(Object.keys(schema.$defs)).toEqual(expect.arrayContaining(['receiver.grantex', 'processor.filter', 'exporter.file']));
+    expect(schema.$defs['receiver.grantex']?.properties.apiKey?.secret).toBe(true);
+    expect(schema.$defs['exporter.file']?.properties).toHaveProperty('batchSize');
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['receivers', 'processors', 'exporters', 'service', 'storage', 'plugins']));
+  });
+
+  describe('a custom exporter loaded from a path', () => {
+    let source: GeneratorServer;
+    let sink: NdjsonSink;
+    beforeAll(async () => {
+      source = await startGenerator({ apiKey: 'k', total: 300, seed: 4 });
+      sink = await startNdjsonSink();
+    });
+    afterAll(async () => {
+      await source.close();
+      await sink.close();
+    });
+
+    it('runs the README exporter end to end, throttled by 429 with Retry-After, losing nothing', async () => {
+      sink.plan.push({ status: 429, retryAfterSeconds: 1 }, { status: 503 });
+      const config = {
+        plugins: [join(ROOT, 'test', 'custom-exporter', 'http-ndjson-exporter.ts')],
+        receivers: { grantex: { url: source.url, apiKey: 'k' } },
+        exporters: { http_ndjson: { url: sink.url, token: 'tok_secret_value', flushIntervalMs: 50, retry: { initialIntervalMs: 50, maxIntervalMs: 200 } } },
+        service: { pipelines: { events: { receivers: ['grantex'], exporters: ['http_ndjson'] } } },
+      };
+      const run = runFerry(['run', '--config', await ws.config(config, 'custom.json')]);
+      await source.waitForDelivered(300);
+      await eventually(() => new Set(sink.events.map((e) => e.id)).size === 300, 'every event at the sink');
+      run.signal('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(new Set(sink.events.map((e) => e.id))).toEqual(new Set(source.delivered.map((e) => e.id)));
+      expect(sink.malformed).toEqual([]);
+      expect(sink.requests.byStatus.get(429)).toBe(1);
+      expect(run.stderr()).not.toContain('tok_secret_value');
+    });
+  });
+});
