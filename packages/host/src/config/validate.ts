@@ -114,6 +114,8 @@ function issueOf(error: ErrorObject, registry: Registry): ConfigIssue | undefine
     }
     case 'const':
       return undefined; // each alternative of an anyOf; the anyOf error says it once
+    case 'if':
+      return undefined; // a conditional requirement; the failing keyword inside it (required, …) says it
     case 'type':
       return { ...base, path, problem: 'wrong type', expected: describeSchema({ type: (error.params as { type: string }).type }), found: describeValue(error.data, secret) };
     case 'minimum':

@@ -1,0 +1,55 @@
+import type { IncomingMessage } from 'node:http';
+import { checkEvent, decodeEvent, type FerryEvent } from '@ferry/sdk';
+
+export class BodyTooLarge extends Error {}
+
+/** Reads the body, stopping as soon as it passes `limit` (the rest is never buffered). */
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export type Parsed = { readonly ok: true; readonly events: FerryEvent[] } | { readonly ok: false; readonly problem: string };
+
+/** A Grantex delivery: exactly one event envelope. */
+export function parseDelivery(body: Buffer): Parsed {
+  const decoded = decodeEvent(body.toString('utf8'));
+  return decoded.ok ? { ok: true, events: [decoded.event] } : { ok: false, problem: decoded.problem };
+}
+
+/** Generic mode: a JSON event, a JSON array of events, or NDJSON; all or nothing. */
+export function parseGeneric(body: Buffer, contentType: string | undefined): Parsed {
+  const text = body.toString('utf8');
+  if (contentType?.includes('ndjson') || contentType?.includes('jsonl')) {
+    const events: FerryEvent[] = [];
+    const lines = text.split('\n');
+    for (const [index, line] of lines.entries()) {
+      if (line.trim() === '') continue;
+      const decoded = decodeEvent(line);
+      if (!decoded.ok) return { ok: false, problem: `line ${index + 1}: ${decoded.problem}` };
+      events.push(decoded.event);
+    }
+    return events.length > 0 ? { ok: true, events } : { ok: false, problem: 'no events in the body' };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problem: `invalid JSON (${(error as Error).message})` };
+  }
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) return { ok: false, problem: 'no events in the body' };
+  for (const [index, item] of list.entries()) {
+    const problem = checkEvent(item);
+    if (problem !== undefined) return { ok: false, problem: Array.isArray(value) ? `event ${index}: ${problem}` : problem };
+  }
+  return { ok: true, events: list as FerryEvent[] };
+}

@@ -1,0 +1,26 @@
+import { Secret, Type, type Static } from '@ferry/sdk';
+
+export const configSchema = Type.Object(
+  {
+    endpoint: Type.String({ pattern: '^[^\\s:]*:\\d{1,5}$', default: '127.0.0.1:8788', description: 'Address to listen on, `host:port` (`0.0.0.0:8788` to accept from other machines).' }),
+    path: Type.String({ pattern: '^/', default: '/webhooks/grantex', description: 'The path deliveries are POSTed to (`<path>/health` answers 200 for load balancers).' }),
+    mode: Type.Union([Type.Literal('grantex'), Type.Literal('generic')], {
+      default: 'grantex',
+      description: '`grantex`: signed Grantex deliveries, one event each. `generic`: JSON events, arrays or NDJSON from any application, with a bearer token.',
+    }),
+    secret: Type.Optional(Secret({ minLength: 1, description: 'The webhook signing secret (required in `grantex` mode).' })),
+    token: Type.Optional(Secret({ minLength: 1, description: 'The bearer token clients must send (required in `generic` mode).' })),
+    toleranceSeconds: Type.Integer({ minimum: 1, default: 300, description: 'Deliveries whose X-Grantex-Timestamp is further than this from now are refused (stale or replayed).' }),
+    legacySignature: Type.Boolean({ default: false, description: 'Also accept the deprecated body-only `X-Grantex-Signature` when no v2 signature is sent.' }),
+    maxBodyBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'Larger bodies are refused with 413 without being read further.' }),
+    requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'A request (headers and body) must arrive within this long, so slow clients cannot hold connections.' }),
+  },
+  {
+    additionalProperties: false,
+    allOf: [
+      { if: { properties: { mode: { const: 'generic' } }, required: ['mode'] }, then: { required: ['token'] }, else: { required: ['secret'] } },
+    ],
+  },
+);
+
+export type WebhookConfig = Static<typeof configSchema>;

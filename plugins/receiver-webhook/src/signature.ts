@@ -1,0 +1,56 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly code: 'refused_signature' | 'refused_stale' };
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function matches(expected: Buffer, given: string): boolean {
+  const match = /^sha256=([0-9a-f]{64})$/i.exec(given.trim());
+  if (match === null) return false;
+  const actual = Buffer.from(match[1] as string, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** The timestamp check, possible before the body is read. */
+export function checkTimestamp(headers: IncomingHttpHeaders, toleranceSeconds: number, legacy: boolean, now = Date.now()): SignatureCheck {
+  const v2 = header(headers, 'x-grantex-signature-v2');
+  if (v2 === undefined) {
+    if (legacy && header(headers, 'x-grantex-signature') !== undefined) return { ok: true };
+    return { ok: false, reason: 'missing X-Grantex-Signature-V2', code: 'refused_signature' };
+  }
+  const timestamp = Number(header(headers, 'x-grantex-timestamp'));
+  if (!Number.isInteger(timestamp)) return { ok: false, reason: 'missing or invalid X-Grantex-Timestamp', code: 'refused_signature' };
+  if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) return { ok: false, reason: `timestamp outside the ${toleranceSeconds} s tolerance (stale or replayed delivery)`, code: 'refused_stale' };
+  return { ok: true };
+}
+
+/**
+ * Grantex's v2 signature: HMAC-SHA256 over `<timestamp>.<raw body>` — the bytes as they
+ * arrived, never re-serialized — compared in constant time. The legacy body-only
+ * signature counts only when enabled and no v2 signature was sent.
+ */
+export function checkSignature(headers: IncomingHttpHeaders, body: Buffer, secret: string, legacy: boolean): SignatureCheck {
+  const v2 = header(headers, 'x-grantex-signature-v2');
+  if (v2 !== undefined) {
+    const expected = createHmac('sha256', secret).update(`${header(headers, 'x-grantex-timestamp')}.`).update(body).digest();
+    return matches(expected, v2) ? { ok: true } : { ok: false, reason: 'X-Grantex-Signature-V2 does not match', code: 'refused_signature' };
+  }
+  const old = header(headers, 'x-grantex-signature');
+  if (legacy && old !== undefined) {
+    const expected = createHmac('sha256', secret).update(body).digest();
+    return matches(expected, old) ? { ok: true } : { ok: false, reason: 'X-Grantex-Signature does not match', code: 'refused_signature' };
+  }
+  return { ok: false, reason: 'missing X-Grantex-Signature-V2', code: 'refused_signature' };
+}
+
+/** `Authorization: Bearer <token>`, compared in constant time. */
+export function checkBearer(headers: IncomingHttpHeaders, token: string): boolean {
+  const given = header(headers, 'authorization') ?? '';
+  const expected = Buffer.from(`Bearer ${token}`);
+  const actual = Buffer.from(given);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
