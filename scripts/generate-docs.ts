@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   );
 
   if (stale.length > 0) {
-    process.stderr.write(`generated docs are out of date (run \`pnpm docs\`): ${stale.join(', ')}\n`);
+    process.stderr.write(`generated docs are out of date (run \`pnpm run docs\`): ${stale.join(', ')}\n`);
     process.exitCode = 1;
   }
 }

@@ -7,7 +7,7 @@ import { ROOT } from './support/ferry-process.js';
 const run = promisify(execFile);
 
 describe('generated documentation', () => {
-  it('the option tables and the README custom exporter match the code (`pnpm docs` regenerates them)', async () => {
+  it('the option tables and the README custom exporter match the code (`pnpm run docs` regenerates them)', async () => {
     const result = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'generate-docs.ts'), '--check'], { cwd: ROOT }).catch((error: { stderr: string; code: number }) => error);
     expect('stderr' in result ? result.stderr : '').toBe('');
   });

@@ -92,7 +92,8 @@ export async function startNdjsonSink(options: { port?: number } = {}): Promise<
   function listen(): Server {
     const created = createServer((request, response) => {
       requests.total++;
-      void answer(request, response, sink.plan.shift() ?? sink.otherwise);
+      // A client killed mid-request (kill -9) aborts its request: nothing to answer then.
+      answer(request, response, sink.plan.shift() ?? sink.otherwise).catch(() => request.socket.destroy());
     });
     created.on('connection', (socket) => {
       sockets.add(socket);

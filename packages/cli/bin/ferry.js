@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// Ferry is written in TypeScript and run through tsx, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/main.ts');
+// The compiled code (built at install by `pnpm build`); TypeScript plugins named by path
+// are loaded through tsx on demand.
+await import('../dist/main.js');

@@ -76,4 +76,10 @@ Examples:
   ferry schema > ferry.schema.json        then "$schema": "./ferry.schema.json" in the config`,
 );
 
+// `ferry components | head` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 await program.parseAsync(process.argv);

@@ -92,7 +92,7 @@ export const storageSchema = Type.Object(
     }),
     cacheBytes: Type.Integer({
       minimum: 0,
-      default: 32 * 1024 * 1024,
+      default: 4 * 1024 * 1024,
       description: 'Bytes of recent events each pipeline keeps in memory, so exporters that keep up never read the disk.',
     }),
     segmentBytes: Type.Integer({ minimum: 64 * 1024, default: 64 * 1024 * 1024, description: 'Size of one log segment file; delivered segments are deleted whole.' }),

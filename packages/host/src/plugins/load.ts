@@ -45,9 +45,25 @@ function definitionsOf(moduleValue: unknown): ComponentDefinition[] | undefined 
   return list.length > 0 && list.every(isDefinition) ? (list as ComponentDefinition[]) : undefined;
 }
 
+let typeScriptLoader: Promise<void> | undefined;
+
+/**
+ * Plugins may be TypeScript files named by path (the README's custom exporter): tsx is
+ * registered the first time one is loaded, and only then, since its loader thread costs
+ * memory a collector of compiled plugins does not need to pay.
+ */
+function typeScriptSupport(modulePath: string): Promise<void> {
+  if (!/\.[cm]?tsx?$/.test(modulePath)) return Promise.resolve();
+  typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => {
+    register();
+  });
+  return typeScriptLoader;
+}
+
 async function importModule(modulePath: string, label: string, path: string, issues: ConfigIssue[]): Promise<ComponentDefinition[]> {
   let moduleValue: unknown;
   try {
+    await typeScriptSupport(modulePath);
     moduleValue = await import(pathToFileURL(modulePath).href);
   } catch (error) {
     issues.push({ path, code: 'FERRY_CONFIG_PLUGIN', problem: `plugin ${label} failed to load: ${(error as Error).message}` });

@@ -32,10 +32,16 @@ interface CachedRecord {
   readonly firstSeq: number;
   readonly receivedAt: number;
   readonly lines: readonly string[];
-  readonly events: readonly FerryEvent[] | undefined;
+  /**
+   * Not kept: holding decoded objects for every cached event would multiply the memory the
+   * cache costs (and the garbage V8 lets build up); exporters that need objects decode the
+   * lines of the batches they send.
+   */
+  readonly events: undefined;
   readonly sizes: Uint32Array;
   readonly bytes: number;
-  readonly encoded: Buffer;
+  /** The record's bytes until they are written. */
+  encoded: Buffer | undefined;
 }
 
 interface Group {
@@ -207,7 +213,7 @@ export class DiskLog implements EventLog {
     this.#lastReceivedAt = receivedAt;
     const encoded = encodeRecord(firstSeq, receivedAt, lines, state === undefined ? undefined : JSON.stringify(state));
     const { sizes, bytes } = lineSizes(lines);
-    const record: CachedRecord = { firstSeq, receivedAt, lines, events, sizes, bytes, encoded };
+    const record: CachedRecord = { firstSeq, receivedAt, lines, events: undefined, sizes, bytes, encoded };
     this.#endSeq += events.length;
     this.#group.records.push(record);
     this.#pendingBytes += encoded.length;
@@ -229,7 +235,10 @@ export class DiskLog implements EventLog {
         this.#failPending();
         break;
       }
-      for (const record of group.records) this.#cacheRecord(record);
+      for (const record of group.records) {
+        record.encoded = undefined;
+        this.#cacheRecord(record);
+      }
       this.#writtenSeq = (group.records[group.records.length - 1] as CachedRecord).firstSeq + (group.records[group.records.length - 1] as CachedRecord).lines.length;
       group.resolve();
       this.#written.notify();
@@ -247,7 +256,7 @@ export class DiskLog implements EventLog {
 
   /** Writes and syncs one group, retrying (the receivers wait) while the disk refuses. False only if closed meanwhile. */
   async #writeGroup(group: Group): Promise<boolean> {
-    const buffers = group.records.map((r) => r.encoded);
+    const buffers = group.records.map((r) => r.encoded as Buffer);
     const bytes = buffers.reduce((sum, b) => sum + b.length, 0);
     let delay = RETRY_WRITE_MIN_MS;
     for (;;) {

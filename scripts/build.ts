@@ -1,0 +1,41 @@
+/**
+ * Compiles every package's TypeScript sources to JavaScript in its `dist/`, file by file
+ * (esbuild transpiles; `pnpm typecheck` checks types). The `ferry` binary runs the compiled
+ * code, so it starts fast and lean; tests and editors read the sources through the
+ * `ferry-source` export condition. Runs after `pnpm install` and before `pnpm test`.
+ */
+import { build } from 'esbuild';
+import { readdir, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+async function sources(directory: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) out.push(...(await sources(path)));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+const started = Date.now();
+let files = 0;
+for (const group of ['packages', 'plugins']) {
+  for (const name of await readdir(join(ROOT, group))) {
+    const pkg = join(ROOT, group, name);
+    const src = join(pkg, 'src');
+    let entryPoints: string[];
+    try {
+      entryPoints = await sources(src);
+    } catch {
+      continue;
+    }
+    await rm(join(pkg, 'dist'), { recursive: true, force: true });
+    await build({ entryPoints, outdir: join(pkg, 'dist'), outbase: src, format: 'esm', platform: 'node', target: 'node20', bundle: false, logLevel: 'warning' });
+    files += entryPoints.length;
+  }
+}
+process.stdout.write(`built ${files} files in ${Date.now() - started} ms (${relative(process.cwd(), ROOT) || '.'})\n`);

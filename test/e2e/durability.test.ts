@@ -1,0 +1,206 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { deliverWebhooks, startGenerator } from '@ferry/generator';
+import type { FerryEvent } from '@ferry/sdk';
+import { ROOT, runFerry, type FerryProcess } from '../support/ferry-process.js';
+import { archivedEvents, eventually } from '../support/archive.js';
+import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
+import { freePort, peakRss } from '../support/ports.js';
+import { workspace } from '../support/workspace.js';
+
+const SECRET = 'whsec_e2e';
+const HTTP_EXPORTER = join(ROOT, 'test', 'custom-exporter', 'http-ndjson-exporter.ts');
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function ferry(config: string): FerryProcess {
+  const process = runFerry(['run', '--config', config]);
+  cleanups.push(async () => {
+    if (process.child.exitCode === null && process.child.signalCode === null) process.signal('SIGKILL');
+    await process.exited;
+  });
+  return process;
+}
+
+async function sink(): Promise<NdjsonSink> {
+  const s = await startNdjsonSink();
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function duplicates(events: readonly FerryEvent[]): number {
+  return events.length - new Set(events.map((e) => e.id)).size;
+}
+
+const fastRetry = { initialIntervalMs: 50, maxIntervalMs: 500 };
+
+describe('guaranteed delivery, through the real binary', () => {
+  it('loses no acknowledged webhook delivery across repeated kill -9, to a file archive and a slow, throttling HTTP destination', async () => {
+    const ws = await workspace();
+    cleanups.push(ws.cleanup);
+    const port = await freePort();
+    const destination = await sink();
+    // Slow, and throttling now and then with Retry-After.
+    destination.otherwise = { delayMs: 20 };
+    const archive = join(ws.dir, 'archive');
+    const config = await ws.config({
+      storage: { directory: join(ws.dir, 'storage') },
+      plugins: [HTTP_EXPORTER],
+      receivers: { webhook: { endpoint: `127.0.0.1:${port}`, secret: SECRET } },
+      exporters: {
+        file: { directory: archive, flushIntervalMs: 100 },
+        http_ndjson: { url: destination.url, batchSize: 50, flushIntervalMs: 100, retry: fastRetry },
+      },
+      service: { pipelines: { events: { receivers: ['webhook'], exporters: ['file', 'http_ndjson'] } }, shutdownTimeoutMs: 5000 },
+    });
+    const deliveries = deliverWebhooks({ url: `http://127.0.0.1:${port}/webhooks/grantex`, secret: SECRET, total: 2500, rate: 400, concurrency: 8, seed: 21, retry: { initialDelayMs: 50, maxDelayMs: 400 }, requestTimeoutMs: 3000 });
+    cleanups.push(() => deliveries.stop());
+
+    let kills = 0;
+    for (; kills < 4; kills++) {
+      const run = ferry(config);
+      await run.waitFor('listening for webhook deliveries');
+      const acknowledgedBefore = deliveries.acknowledged.length;
+      await eventually(() => deliveries.acknowledged.length > acknowledgedBefore + 50 + Math.floor(Math.random() * 200), 'some deliveries to be acknowledged');
+      if (kills % 2 === 1) destination.plan.push({ status: 429, retryAfterSeconds: 1 }, { status: 503 });
+      run.signal('SIGKILL');
+      expect(await run.exited).toBe(137);
+    }
+    const last = ferry(config);
+    await deliveries.done;
+    const acknowledged = new Set(deliveries.acknowledged.map((e) => e.id));
+    expect(acknowledged.size).toBe(2500);
+    await eventually(async () => {
+      const inArchive = new Set((await archivedEvents(archive)).map((e) => e.id));
+      const atDestination = new Set(destination.events.map((e) => e.id));
+      return [...acknowledged].every((id) => inArchive.has(id) && atDestination.has(id));
+    }, 'every acknowledged event in the archive and at the destination', 60_000);
+    last.signal('SIGTERM');
+    expect(await last.exited).toBe(0);
+
+    const archived = await archivedEvents(archive);
+    const byId = new Map(deliveries.acknowledged.map((e) => [e.id, e]));
+    for (const event of [...archived, ...destination.events]) {
+      const { ferry: _envelope, ...original } = event;
+      expect(original).toEqual(byId.get(event.id));
+    }
+    expect(destination.malformed).toEqual([]);
+    const report = `kill -9 ×${kills}: ${acknowledged.size} acknowledged; archive ${archived.length} records (${duplicates(archived)} duplicates), destination ${destination.events.length} (${duplicates(destination.events)} duplicates); webhook attempts ${deliveries.attempts}`;
+    console.log(report);
+    // Duplicates come only from batches in flight at a kill: bounded, never a multiple of the load.
+    expect(duplicates(archived) + duplicates(destination.events)).toBeLessThan(2500);
+  });
+
+  it('keeps a healthy exporter at its pace while another is down, then lets it catch up with nothing lost', async () => {
+    const ws = await workspace();
+    cleanups.push(ws.cleanup);
+    const source = await startGenerator({ apiKey: 'k', total: 3000, seed: 5 });
+    cleanups.push(() => source.close());
+    const destination = await sink();
+    await destination.down();
+    const archive = join(ws.dir, 'archive');
+    const run = ferry(
+      await ws.config({
+        storage: { directory: join(ws.dir, 'storage') },
+        plugins: [HTTP_EXPORTER],
+        receivers: { grantex: { url: source.url, apiKey: 'k' } },
+        exporters: { file: { directory: archive, flushIntervalMs: 100 }, http_ndjson: { url: destination.url, flushIntervalMs: 100, retry: fastRetry } },
+        service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file', 'http_ndjson'] } } },
+      }),
+    );
+    await source.waitForDelivered(3000);
+    await eventually(async () => (await archivedEvents(archive)).length === 3000, 'the healthy exporter to have everything');
+    expect(destination.events).toEqual([]);
+    await destination.up();
+    await eventually(() => new Set(destination.events.map((e) => e.id)).size === 3000, 'the recovered destination to catch up');
+    run.signal('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(new Set(destination.events.map((e) => e.id))).toEqual(new Set(source.delivered.map((e) => e.id)));
+  });
+
+  it('survives 5xx, 429 with Retry-After, timeouts and connection resets: nothing lost, nothing malformed', async () => {
+    const ws = await workspace();
+    cleanups.push(ws.cleanup);
+    const source = await startGenerator({ apiKey: 'k', total: 2000, seed: 6 });
+    cleanups.push(() => source.close());
+    const destination = await sink();
+    destination.plan.push(
+      { status: 500 },
+      { status: 429, retryAfterSeconds: 1 },
+      { reset: true },
+      { delayMs: 1500 },
+      { status: 502 },
+      { reset: true },
+      { status: 503, retryAfterSeconds: 1 },
+    );
+    const run = ferry(
+      await ws.config({
+        plugins: [HTTP_EXPORTER],
+        receivers: { grantex: { url: source.url, apiKey: 'k' } },
+        exporters: { http_ndjson: { url: destination.url, batchSize: 200, flushIntervalMs: 50, timeoutMs: 500, retry: fastRetry } },
+        service: { pipelines: { events: { receivers: ['grantex'], exporters: ['http_ndjson'] } } },
+      }),
+    );
+    await source.waitForDelivered(2000);
+    await eventually(() => new Set(destination.events.map((e) => e.id)).size === 2000, 'every event despite the faults');
+    run.signal('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(destination.malformed).toEqual([]);
+    expect(destination.requests.resets).toBe(2);
+    expect(destination.requests.byStatus.get(429)).toBe(1);
+  });
+
+  it('holds a large backlog for a destination that is down on disk, with memory bounded', async () => {
+    const ws = await workspace();
+    cleanups.push(ws.cleanup);
+    const source = await startGenerator({ apiKey: 'k', total: 150_000, seed: 8 });
+    cleanups.push(() => source.close());
+    const archive = join(ws.dir, 'archive');
+    const run = ferry(
+      await ws.config({
+        storage: { directory: join(ws.dir, 'storage') },
+        receivers: { grantex: { url: source.url, apiKey: 'k' } },
+        exporters: { file: { directory: archive, retry: { initialIntervalMs: 1000, maxIntervalMs: 1000 } } },
+        service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
+      }),
+    );
+    await run.waitFor('collector started');
+    // The destination "goes down": a file where the archive's prefix directory must go.
+    await ws.config('in the way', join('archive', 'grantex-events'));
+    const peak = await peakRss(run.pid, source.waitForDelivered(150_000, 120_000));
+    console.log(`peak RSS while a 150,000-event backlog builds with the destination down: ${Math.round(peak / 1024 / 1024)} MB`);
+    expect(peak).toBeLessThan(200 * 1024 * 1024);
+    await run.waitFor('received 150,000', 30_000);
+    run.signal('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.stderr()).toContain('150000 events not yet delivered to exporter \\"file\\" in pipeline \\"events\\"; they stay queued on disk for the next start');
+  });
+
+  it('refuses hostile webhook input with the right status and keeps serving', async () => {
+    const ws = await workspace();
+    cleanups.push(ws.cleanup);
+    const port = await freePort();
+    const archive = join(ws.dir, 'archive');
+    const run = ferry(
+      await ws.config({
+        storage: { directory: join(ws.dir, 'storage') },
+        receivers: { webhook: { endpoint: `127.0.0.1:${port}`, secret: SECRET, maxBodyBytes: 4096 } },
+        exporters: { file: { directory: archive, flushIntervalMs: 50 } },
+        service: { pipelines: { events: { receivers: ['webhook'], exporters: ['file'] } } },
+      }),
+    );
+    await run.waitFor('listening for webhook deliveries');
+    const url = `http://127.0.0.1:${port}/webhooks/grantex`;
+    const post = (body: string, headers: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then((r) => r.status);
+    expect(await post('{"id":"evt_1"}', {})).toBe(401);
+    expect(await post('{"id":"evt_1"}', { 'x-grantex-timestamp': '1', 'x-grantex-signature-v2': `sha256=${'a'.repeat(64)}` })).toBe(401);
+    expect(await post('x'.repeat(10_000), { 'x-grantex-timestamp': String(Math.floor(Date.now() / 1000)), 'x-grantex-signature-v2': `sha256=${'a'.repeat(64)}` })).toBe(413);
+    const good = deliverWebhooks({ url, secret: SECRET, total: 20, seed: 1 });
+    await good.done;
+    await eventually(async () => (await archivedEvents(archive)).length === 20, 'the good deliveries in the archive');
+    run.signal('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+});
