@@ -24,7 +24,9 @@ describe('a full disk under the queue, through the real binary', () => {
     } catch (error) {
       throw new Error(`this test mounts a 4 MiB tmpfs to fill a real disk and needs root: ${(error as Error).message}`);
     }
-    cleanups.push(() => execFileSync('umount', ['-l', disk]));
+    cleanups.push(() => {
+      execFileSync("umount", ["-l", disk]);
+    });
     const port = await freePort();
     const archive = join(ws.dir, 'archive');
     const run = runFerry([

@@ -48,7 +48,7 @@ interface Pipeline {
   ingest: PipelineIngest | undefined;
 }
 
-export const DEFAULT_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MEMORY_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /**
  * The running collector: components built from a resolved config, started exporters

@@ -6,7 +6,7 @@ interface MemoryRecord {
   readonly firstSeq: number;
   readonly receivedAt: number;
   readonly lines: readonly string[];
-  readonly events: readonly FerryEvent[];
+  readonly events: undefined;
   readonly sizes: Uint32Array;
   readonly bytes: number;
 }
@@ -73,7 +73,8 @@ export class MemoryLog implements EventLog {
     if (this.#closed) throw new ShutdownError('the pipeline is shutting down');
     if (events.length === 0) return;
     const { sizes, bytes } = lineSizes(lines);
-    this.#records.push({ firstSeq: this.#endSeq, receivedAt: Date.now(), lines, events, sizes, bytes });
+    // Only the lines are kept: decoded objects would cost several times the bound's bytes.
+    this.#records.push({ firstSeq: this.#endSeq, receivedAt: Date.now(), lines, events: undefined, sizes, bytes });
     this.#endSeq += events.length;
     this.#retainedBytes += bytes;
     this.#retainedEvents += events.length;
