@@ -4,10 +4,10 @@ export type { FerryEvent, JsonValue, JsonObject, JsonPrimitive, DecodeResult, Ev
 export { RetryableError, PermanentError, ConfigError, BackpressureError, ShutdownError, isPermanent, retryAfterOf } from './errors.js';
 export { createBatch } from './batch.js';
 export type { Batch, BatchSource } from './batch.js';
-export { Type, Secret, SECRET_KEYWORD } from './schema.js';
+export { Type, Secret, StringEnum, SECRET_KEYWORD } from './schema.js';
 export { compileConfigSchema } from './validation.js';
 export type { ValidateFunction } from './validation.js';
-export type { TSchema, TObject, Static, SchemaOptions } from './schema.js';
+export type { TSchema, TObject, Static, SchemaOptions, TStringEnum } from './schema.js';
 export type {
   ComponentKind,
   Stability,

@@ -1,4 +1,4 @@
-import { Type, type TSchema, type TObject, type Static, type SchemaOptions } from '@sinclair/typebox';
+import { Type, type TSchema, type TObject, type Static, type SchemaOptions, type TLiteral, type TUnion } from '@sinclair/typebox';
 
 /**
  * Config schemas are TypeBox declarations: one declaration is the JSON Schema the host
@@ -14,4 +14,11 @@ export const SECRET_KEYWORD = 'secret';
 /** Marks a string option as secret (API keys, tokens, webhook secrets). */
 export function Secret(options: SchemaOptions = {}): ReturnType<typeof Type.String> {
   return Type.String({ ...options, [SECRET_KEYWORD]: true });
+}
+
+export type TStringEnum<T extends readonly string[]> = TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> } & TSchema[]>;
+
+/** One of a fixed set of strings, keeping their literal types (`StringEnum(['none', 'gzip'], { default: 'none' })`). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}): TStringEnum<T> {
+  return Type.Union(values.map((v) => Type.Literal(v)), options) as unknown as TStringEnum<T>;
 }
