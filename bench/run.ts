@@ -31,7 +31,4 @@ say(`## A ${fmt(backlog)}-event backlog on disk`);
 say(`Peak RSS while it builds with the destination down: ${mb(recovered.peakRssWhileDown)} (target: under 200 MB)`);
 say(`Recovery after a restart: ${recovered.recoverySeconds.toFixed(1)} s (${fmt(recovered.recoveryPerSecond)} events/s), peak RSS ${mb(recovered.peakRssWhileRecovering)}`);
 
-for (const extra of ['./exporters.js', './compliance.js']) {
-  const section = await import(extra).catch(() => undefined);
-  if (section?.report) for (const line of await section.report()) say(line);
-}
+for (const line of await (await import('./exporters.js')).report()) say(line);
