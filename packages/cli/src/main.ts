@@ -5,6 +5,7 @@ import { validate } from './commands/validate.js';
 import { components } from './commands/components.js';
 import { schema } from './commands/schema.js';
 import { dlqList, dlqReplay } from './commands/dlq.js';
+import { verify, type VerifyCommandOptions } from './commands/verify.js';
 
 const DEFAULT_CONFIG = 'collector.config.json';
 
@@ -49,6 +50,17 @@ program
   .option('-c, --config <file>', 'also include the plugins this config lists')
   .action((options: { config?: string }) => exitWith(schema(options)));
 
+program
+  .command('verify')
+  .description('check an archive Ferry wrote (a directory or s3://bucket/prefix): every hash chain, gaps, duplicates, counts per day; exit 0 only when every chain holds')
+  .argument('<source>', 'a directory (the file exporter\'s) or s3://bucket/prefix')
+  .option('--secret-file <path>', 'the secret of HMAC chains (or set FERRY_VERIFY_SECRET); never given on the command line')
+  .option('--region <region>', 'S3 region (default AWS_REGION or us-east-1)')
+  .option('--endpoint <url>', 'an S3-compatible endpoint (MinIO, R2, B2)')
+  .option('--force-path-style', 'address the bucket as <endpoint>/<bucket>')
+  .option('--json', 'print the report as JSON')
+  .action((source: string, options: VerifyCommandOptions) => exitWith(verify(source, options)));
+
 const dlq = program.command('dlq').description('dead letters: events an exporter could never deliver, kept on disk with the reason');
 dlq
   .command('list')
@@ -67,8 +79,9 @@ dlq
 program.addHelpText(
   'after',
   `
-Exit status: 0 ok; 1 a component failed, no receiver could work, or events were lost at
-shutdown; 2 the config (or the command line) is invalid; 130 a second signal stopped it at once.
+Exit status: 0 ok; 1 a component failed, no receiver could work, events were lost at
+shutdown, or (verify) a chain does not hold; 2 the config (or the command line) is invalid;
+130 a second signal stopped it at once.
 
 Examples:
   ferry                                   run ./${DEFAULT_CONFIG}

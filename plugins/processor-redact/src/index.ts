@@ -1,0 +1,11 @@
+import { defineProcessor } from '@ferry/sdk';
+import { configSchema } from './config.js';
+import { Redactor } from './redact.js';
+
+export default defineProcessor({
+  type: 'redact',
+  description: 'Removes fields or replaces them with a keyed hash, by field path per event type (GDPR); place it before integrity.',
+  stability: 'beta',
+  configSchema,
+  create: (ctx) => new Redactor(ctx),
+});
