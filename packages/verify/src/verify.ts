@@ -1,7 +1,7 @@
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { eventOf, GENESIS, linkHash, linkOf, parseArchiveKey, type ChainLink } from '@ferry/archive';
+import { ENVELOPE_VERSION, eventOf, GENESIS, linkHash, linkOf, parseArchiveKey, type ChainLink } from '@ferry/archive';
 import { archiveEntries, type S3SourceOptions } from './sources.js';
 
 export interface Place {
@@ -87,6 +87,10 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
     }
     const w = state.report;
     if (w.broken) return;
+    if (typeof link.v !== 'number' || link.v > ENVELOPE_VERSION) {
+      w.broken = { ...place, problem: `record ${link.seq} has envelope version ${String(link.v)}, newer than this ferry verify knows (${ENVELOPE_VERSION}): upgrade Ferry to check it` };
+      return;
+    }
     let computed: string;
     try {
       computed = linkHash(eventOf(record), link, options.secret);
