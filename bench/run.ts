@@ -32,3 +32,4 @@ say(`Peak RSS while it builds with the destination down: ${mb(recovered.peakRssW
 say(`Recovery after a restart: ${recovered.recoverySeconds.toFixed(1)} s (${fmt(recovered.recoveryPerSecond)} events/s), peak RSS ${mb(recovered.peakRssWhileRecovering)}`);
 
 for (const line of await (await import('./exporters.js')).report()) say(line);
+for (const line of await (await import('./compliance.js')).report()) say(line);

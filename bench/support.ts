@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFerry, type FerryProcess } from '../test/support/ferry-process.js';
+import { ferry, runFerry, type FerryProcess } from '../test/support/ferry-process.js';
 import { peakRss } from '../test/support/ports.js';
 
-export { runFerry, peakRss };
+export { ferry, runFerry, peakRss };
 export type { FerryProcess };
 
 export async function scratch(): Promise<{ dir: string; config(value: unknown): Promise<string>; cleanup(): Promise<void> }> {

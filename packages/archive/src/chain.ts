@@ -1,10 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
 import type { FerryEvent, JsonValue } from '@ferry/sdk';
 import { ENVELOPE_FIELD, ENVELOPE_VERSION } from './envelope.js';
 
-// canonicalize is CommonJS; its default export is the function.
-const canonicalizeJson = canonicalizeModule as unknown as (value: unknown) => string | undefined;
 
 /** `prev` of a writer's first link. */
 export const GENESIS = '0'.repeat(64);
@@ -26,29 +23,42 @@ export interface ChainLink {
   readonly upstream?: JsonValue;
 }
 
+const HASH_FIELD = ',"hash":"';
+const HEX64 = /^[0-9a-f]{64}$/;
+
 /**
- * RFC 8785 (JSON Canonicalization Scheme): keys sorted, no whitespace, numbers and
- * strings as ECMAScript serializes them — the same bytes for the same JSON value on any
- * machine, whatever the key order or spacing of the stored line.
+ * The hash of a record: SHA-256 (or HMAC-SHA256 with the chain's secret) over the exact JSON
+ * text of the record as Ferry writes it, with its link minus the link's own `hash` — so the
+ * event, `prev`, `seq` and `writer` are all covered, and any change to the stored bytes
+ * (even re-serialization with other spacing or key order) breaks the link.
  */
-export function canonicalize(value: unknown): string {
-  const text = canonicalizeJson(value);
-  if (text === undefined) throw new TypeError('value cannot be canonicalized');
-  return text;
+export function hashText(unhashed: string, alg: ChainAlgorithm, secret?: string): string {
+  if (alg === 'hmac-sha256') {
+    if (secret === undefined) throw new Error('an HMAC chain needs its secret');
+    return createHmac('sha256', secret).update(unhashed).digest('hex');
+  }
+  return createHash('sha256').update(unhashed).digest('hex');
+}
+
+/** The text a link's hash covers: the record serialized with its link, without `hash`. */
+export function unhashedText(event: FerryEvent, link: Omit<ChainLink, 'hash'>): string {
+  return JSON.stringify({ ...event, [ENVELOPE_FIELD]: link });
+}
+
+export function linkHash(event: FerryEvent, link: Omit<ChainLink, 'hash'>, secret?: string): string {
+  const { hash: _ignored, ...unhashed } = link as ChainLink;
+  return hashText(unhashedText(event, unhashed), link.alg, secret);
 }
 
 /**
- * The hash of a record: SHA-256 (or HMAC-SHA256 with the chain's secret) over the
- * canonical form of the event with its link, minus the link's own `hash`.
+ * Splits an archived line into the text its hash covers and the hash: Ferry writes the link
+ * last, with `hash` as its last field, so the line ends `,"hash":"<64 hex>"}}`.
  */
-export function linkHash(event: FerryEvent, link: Omit<ChainLink, 'hash'>, secret?: string): string {
-  const { hash: _ignored, ...unhashed } = link as ChainLink;
-  const text = canonicalize({ ...event, [ENVELOPE_FIELD]: unhashed });
-  if (link.alg === 'hmac-sha256') {
-    if (secret === undefined) throw new Error('an HMAC chain needs its secret');
-    return createHmac('sha256', secret).update(text).digest('hex');
-  }
-  return createHash('sha256').update(text).digest('hex');
+export function splitLine(line: string): { unhashed: string; hash: string } | undefined {
+  const at = line.lastIndexOf(HASH_FIELD);
+  if (at === -1 || !line.endsWith('"}}')) return undefined;
+  const hash = line.slice(at + HASH_FIELD.length, -3);
+  return HEX64.test(hash) ? { unhashed: `${line.slice(0, at)}}}`, hash } : undefined;
 }
 
 /** The link of an archived record, if it has one (`undefined` for unchained records). */

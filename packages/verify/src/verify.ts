@@ -1,7 +1,6 @@
-import { createGunzip } from 'node:zlib';
-import { createInterface } from 'node:readline';
+import { constants, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { ENVELOPE_VERSION, eventOf, GENESIS, linkHash, linkOf, parseArchiveKey, type ChainLink } from '@ferry/archive';
+import { ENVELOPE_VERSION, GENESIS, hashText, linkOf, parseArchiveKey, splitLine, type ChainLink } from '@ferry/archive';
 import { archiveEntries, type S3SourceOptions } from './sources.js';
 
 export interface Place {
@@ -61,10 +60,30 @@ interface WriterState {
   readonly recent: Map<number, string>;
 }
 
-function lines(stream: Readable, gzip: boolean): AsyncIterable<string> {
-  const input = gzip ? stream.pipe(createGunzip()) : stream;
-  if (gzip) stream.on('error', (error) => input.destroy(error));
-  return createInterface({ input, crlfDelay: Infinity });
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The lines of one object (an object is one batch, a few MB at most, so it is read whole;
+ * the archive is not). A damaged gzip gives the lines that can still be read, and why not more.
+ */
+function linesOf(raw: Buffer, gzip: boolean): { lines: string[]; damage: string | undefined } {
+  if (!gzip) return { lines: raw.toString('utf8').split('\n'), damage: undefined };
+  try {
+    return { lines: gunzipSync(raw).toString('utf8').split('\n'), damage: undefined };
+  } catch (error) {
+    let readable = '';
+    try {
+      readable = gunzipSync(raw, { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
+    } catch {
+      // nothing readable at all
+    }
+    const whole = readable.slice(0, readable.lastIndexOf('\n') + 1);
+    return { lines: whole === '' ? [] : whole.slice(0, -1).split('\n'), damage: (error as Error).message };
+  }
 }
 
 /**
@@ -77,7 +96,7 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
   const report: VerifyReport = { source, ok: true, objects: 0, records: 0, unchained: 0, writers: [], perDay: {}, damaged: [] };
   const writers = new Map<string, WriterState>();
 
-  const check = (link: ChainLink, record: Record<string, unknown>, place: Place): void => {
+  const check = (link: ChainLink, text: string, place: Place): void => {
     let state = writers.get(link.writer);
     if (state === undefined) {
       const writerReport: WriterReport = { writer: link.writer, verified: 0, firstSeq: link.seq, lastSeq: 0, duplicates: 0, gaps: [], broken: undefined };
@@ -91,9 +110,14 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
       w.broken = { ...place, problem: `record ${link.seq} has envelope version ${String(link.v)}, newer than this ferry verify knows (${ENVELOPE_VERSION}): upgrade Ferry to check it` };
       return;
     }
+    const split = splitLine(text);
+    if (split === undefined || split.hash !== link.hash) {
+      w.broken = { ...place, problem: `record ${link.seq} is not stored as Ferry wrote it (re-serialized or edited)` };
+      return;
+    }
     let computed: string;
     try {
-      computed = linkHash(eventOf(record), link, options.secret);
+      computed = hashText(split.unhashed, link.alg, options.secret);
     } catch (error) {
       w.broken = { ...place, problem: `cannot check an ${link.alg} link: ${(error as Error).message} (set FERRY_VERIFY_SECRET or --secret-file)` };
       return;
@@ -121,7 +145,9 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
     w.lastSeq = link.seq;
     w.verified++;
     state.recent.set(link.seq, link.hash);
-    if (state.recent.size > window) state.recent.delete(state.recent.keys().next().value as number);
+    // Sequence numbers only grow here, so the link leaving the window is known by number
+    // (taking the Map's first key instead would rescan its deleted slots every time).
+    state.recent.delete(link.seq - window);
   };
 
   for await (const entry of archiveEntries(source, options)) {
@@ -130,7 +156,8 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
     report.objects++;
     let line = 0;
     try {
-      for await (const text of lines(await entry.open(), parsed.compression === 'gzip')) {
+      const { lines, damage } = linesOf(await bytesOf(await entry.open()), parsed.compression === 'gzip');
+      for (const text of lines) {
         line++;
         if (text === '') continue;
         let record: Record<string, unknown>;
@@ -145,8 +172,9 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
         report.perDay[day] = (report.perDay[day] ?? 0) + 1;
         const link = linkOf(record);
         if (link === undefined) report.unchained++;
-        else check(link, record, { key: entry.key, line });
+        else check(link, text, { key: entry.key, line });
       }
+      if (damage !== undefined) throw new Error(damage);
     } catch (error) {
       report.damaged.push({ key: entry.key, line: line + 1, problem: `the object cannot be read past line ${line}: ${(error as Error).message}` });
     }

@@ -1,58 +1,81 @@
 import type { Batch } from '@ferry/sdk';
 import type { DatadogConfig } from './config.js';
 
-/** The Logs intake's limits: per request and per entry. */
-export const LIMITS = { entries: 1000, payloadBytes: 5 * 1024 * 1024, entryBytes: 1024 * 1024 } as const;
+/**
+ * The Logs intake's limits, per request and per entry. Datadog states them as 5 MB and
+ * 1 MB; the decimal reading is the smaller one, so it is the one that always holds.
+ * (Datadog accepts a larger entry and truncates it: for an audit log that is an altered
+ * event, so Ferry refuses to send one.)
+ */
+export const LIMITS = { entries: 1000, payloadBytes: 5_000_000, entryBytes: 1_000_000 } as const;
 
+/** One log entry, ready to be joined into a request body. */
 export interface Entry {
   /** Index of the event in the batch. */
   readonly index: number;
   /** The entry as JSON text. */
   readonly json: string;
+  /** UTF-8 size of `json`. */
   readonly bytes: number;
+}
+
+export interface EncodedBatch {
+  /** Entries within the per-entry limit, in batch order. */
+  readonly entries: Entry[];
+  /** Entries that can never be sent whole. */
+  readonly oversize: Entry[];
 }
 
 /**
  * The seed's mapping: `ddsource`, `ddtags` (`type:<event type>` then the extra tags),
- * `hostname`, `service`, and `message` = the event as Ferry archived it. An integrity link
- * travels as the `ferry` attribute, so a monitor can see it.
+ * `hostname`, `service`, and `message` = the event's line, the exact text Ferry archived.
+ * An integrity link also travels as the `ferry` attribute, so monitors can see it.
  */
-export function encodeEntries(batch: Batch, config: DatadogConfig): Entry[] {
+export function encodeBatch(batch: Batch, config: DatadogConfig): EncodedBatch {
+  // The parts every entry shares are serialized once.
+  const head = `{"ddsource":${JSON.stringify(config.source)},"ddtags":`;
+  const tail = `,"hostname":${JSON.stringify(config.hostname)},"service":${JSON.stringify(config.service)},"message":`;
+  const extraTags = config.tags.length > 0 ? `,${config.tags.join(',')}` : '';
   const events = batch.events;
-  const tagSuffix = config.tags.length > 0 ? `,${config.tags.join(',')}` : '';
-  return batch.lines.map((line, index) => {
+  const entries: Entry[] = [];
+  const oversize: Entry[] = [];
+  batch.lines.forEach((line, index) => {
     const event = events[index];
-    const entry: Record<string, unknown> = {
-      ddsource: config.source,
-      ddtags: `type:${event?.type ?? 'unknown'}${tagSuffix}`,
-      hostname: config.hostname,
-      service: config.service,
-      message: line,
-    };
-    if (event?.ferry !== undefined) entry.ferry = event.ferry;
-    const json = JSON.stringify(entry);
-    return { index, json, bytes: Buffer.byteLength(json) };
+    const link = event?.ferry === undefined ? '' : `,"ferry":${JSON.stringify(event.ferry)}`;
+    const json = `${head}${JSON.stringify(`type:${event?.type ?? 'unknown'}${extraTags}`)}${tail}${JSON.stringify(line)}${link}}`;
+    const entry = { index, json, bytes: Buffer.byteLength(json) };
+    (entry.bytes > LIMITS.entryBytes ? oversize : entries).push(entry);
   });
+  return { entries, oversize };
 }
 
-/** Cuts entries into requests within the intake's count and payload limits. */
+/** Size of the JSON array holding these entries. */
+export function payloadBytes(entries: readonly Entry[]): number {
+  let bytes = 2 + Math.max(0, entries.length - 1);
+  for (const entry of entries) bytes += entry.bytes;
+  return bytes;
+}
+
+/** Cuts entries, in order, into requests within the intake's count and payload limits. */
 export function chunk(entries: readonly Entry[]): Entry[][] {
   const chunks: Entry[][] = [];
   let current: Entry[] = [];
-  let bytes = 2; // [ ]
+  let bytes = 2; // the array's brackets
   for (const entry of entries) {
-    if (current.length > 0 && (current.length >= LIMITS.entries || bytes + entry.bytes + 1 > LIMITS.payloadBytes)) {
+    const added = entry.bytes + (current.length > 0 ? 1 : 0);
+    if (current.length > 0 && (current.length >= LIMITS.entries || bytes + added > LIMITS.payloadBytes)) {
       chunks.push(current);
       current = [];
       bytes = 2;
     }
+    bytes += entry.bytes + (current.length > 0 ? 1 : 0);
     current.push(entry);
-    bytes += entry.bytes + 1;
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
 }
 
-export function payload(entries: readonly Entry[]): string {
-  return `[${entries.map((e) => e.json).join(',')}]`;
+/** The request body: a JSON array of the entries. */
+export function payload(entries: readonly Entry[]): Buffer {
+  return Buffer.from(`[${entries.map((e) => e.json).join(',')}]`);
 }

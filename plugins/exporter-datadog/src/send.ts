@@ -1,59 +1,36 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { PermanentError, RetryableError } from '@ferry/sdk';
 import type { DatadogConfig } from './config.js';
-import { intakeUrl } from './config.js';
 import { payload, type Entry } from './encode.js';
+import { readReason, unreachable, type IntakeAnswer, type Place } from './errors.js';
 
+// The callback form runs on libuv's thread pool, so compressing 5 MB never blocks the loop.
 const gzip = promisify(gzipCallback);
 
-export type SendOutcome = { readonly kind: 'ok' } | { readonly kind: 'too-large' } | { readonly kind: 'failed'; readonly error: Error };
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+export interface SendTarget {
+  readonly url: string;
+  readonly config: DatadogConfig;
+  readonly place: Place;
 }
 
-async function reason(response: Response): Promise<string> {
-  const text = (await response.text().catch(() => '')).replace(/\s+/g, ' ').trim();
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
-
-/** One POST to the intake; 2xx is success, 413 asks for a split, the rest is classified. */
-export async function sendEntries(entries: readonly Entry[], config: DatadogConfig, id: string, signal: AbortSignal): Promise<SendOutcome> {
-  const body = Buffer.from(payload(entries));
-  const compressed = config.compression === 'gzip' ? await gzip(body) : body;
+/**
+ * One POST of entries to the intake. Resolves with the answer, whatever its status;
+ * rejects with a RetryableError when there was none (reset, refused, timed out).
+ */
+export async function postEntries(entries: readonly Entry[], target: SendTarget, signal: AbortSignal): Promise<IntakeAnswer> {
+  const { config } = target;
+  const body = config.compression === 'gzip' ? await gzip(payload(entries)) : payload(entries);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'dd-api-key': config.apiKey };
+  if (config.compression === 'gzip') headers['content-encoding'] = 'gzip';
   let response: Response;
   try {
-    response = await fetch(intakeUrl(config), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'dd-api-key': config.apiKey, ...(config.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}) },
-      body: compressed,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(config.requestTimeoutMs)]),
-    });
+    response = await fetch(target.url, { method: 'POST', headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(config.requestTimeoutMs)]) });
   } catch (error) {
-    // A reset connection or a timeout: the entries may or may not have arrived; sending again is the safe side.
-    return { kind: 'failed', error: new RetryableError(`cannot reach the Datadog intake for ${config.site}: ${(error as Error).message}`, { cause: error }) };
+    throw unreachable(error, target.place, config.requestTimeoutMs, signal);
   }
-  const status = response.status;
-  if (status >= 200 && status < 300) {
-    await response.body?.cancel();
-    return { kind: 'ok' };
-  }
-  if (status === 413) {
-    await response.body?.cancel();
-    return { kind: 'too-large' };
-  }
-  const why = await reason(response);
-  if (status === 408 || status === 429 || status >= 500) {
-    const wait = retryAfterMs(response.headers.get('retry-after'));
-    return { kind: 'failed', error: new RetryableError(`Datadog intake answered ${status}${why ? `: ${why}` : ''}`, wait === undefined ? {} : { retryAfterMs: wait }) };
-  }
-  if (status === 401 || status === 403) {
-    return { kind: 'failed', error: new PermanentError(`Datadog refused the API key for site ${config.site} (${status}): check exporters.${id}.apiKey${why ? ` — ${why}` : ''}`) };
-  }
-  return { kind: 'failed', error: new PermanentError(`Datadog intake refused the logs (${status})${why ? `: ${why}` : ''}`) };
+  let reason = '';
+  // A success body says nothing (`{}`); reading it still frees the connection for reuse.
+  if (response.status >= 200 && response.status < 300) await response.arrayBuffer().catch(() => undefined);
+  else reason = await readReason(response, config.apiKey);
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), reason };
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { ConfigError, type FerryEvent, type JsonValue, type Processor, type ProcessorContext } from '@ferry/sdk';
-import { ENVELOPE_FIELD, ENVELOPE_VERSION, GENESIS, linkHash, type ChainAlgorithm, type ChainLink } from '@ferry/archive';
+import { ENVELOPE_FIELD, ENVELOPE_VERSION, GENESIS, hashText, type ChainAlgorithm, type ChainLink } from '@ferry/archive';
 import type { IntegrityConfig } from './config.js';
 
 interface Head {
@@ -35,8 +35,11 @@ export class IntegrityChain implements Processor {
       const { [ENVELOPE_FIELD]: _theirs, ...plain } = event;
       seq++;
       const link: Omit<ChainLink, 'hash'> = { v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev: hash, ...(upstream === undefined ? {} : { upstream }) };
-      hash = linkHash(plain as FerryEvent, link, this.#secret);
-      return { ...plain, [ENVELOPE_FIELD]: { ...link, hash } } as FerryEvent;
+      const record = { ...plain, [ENVELOPE_FIELD]: link } as Record<string, unknown>;
+      hash = hashText(JSON.stringify(record), this.#alg, this.#secret);
+      // `hash` last, as ferry verify expects when it splits a stored line.
+      record[ENVELOPE_FIELD] = { ...link, hash };
+      return record as FerryEvent;
     });
     this.#head = { seq, hash };
     return linked;
