@@ -1,0 +1,49 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { startGenerator } from '@ferry/generator';
+import { ferry, ROOT, runFerry } from '../support/ferry-process.js';
+import { eventually } from '../support/archive.js';
+import { startNdjsonSink } from '../support/ndjson-sink.js';
+import { workspace } from '../support/workspace.js';
+
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('ferry dlq, through the real binary', () => {
+  it('lists events a destination refused for good, with the reason, and replays them once it takes them', async () => {
+    const ws = await workspace();
+    cleanups.push(ws.cleanup);
+    const source = await startGenerator({ apiKey: 'k', total: 50, seed: 8 });
+    cleanups.push(() => source.close());
+    const sink = await startNdjsonSink();
+    cleanups.push(() => sink.close());
+    sink.otherwise = { status: 400 };
+    const config = await ws.config({
+      storage: { directory: join(ws.dir, 'storage') },
+      plugins: [join(ROOT, 'test', 'custom-exporter', 'http-ndjson-exporter.ts')],
+      receivers: { grantex: { url: source.url, apiKey: 'k' } },
+      exporters: { http_ndjson: { url: sink.url, batchSize: 10, flushIntervalMs: 20 } },
+      service: { pipelines: { events: { receivers: ['grantex'], exporters: ['http_ndjson'] } }, telemetry: { progress: 'always' } },
+    });
+    const run = runFerry(['run', '--config', config]);
+    await source.waitForDelivered(50);
+    await run.waitFor('dead-lettered 50');
+    run.signal('SIGTERM');
+    expect(await run.exited).toBe(0);
+
+    const list = await ferry(['dlq', 'list', '--config', config]);
+    expect(list.status).toBe(0);
+    expect(list.stdout).toContain('exporter "http_ndjson": 50 events');
+    expect(list.stdout).toContain(`${sink.url} answered 400`);
+
+    sink.otherwise = { status: 200 };
+    const replay = await ferry(['dlq', 'replay', '--config', config]);
+    expect(replay.stdout).toContain('exporter "http_ndjson": 50 delivered, 0 dead-lettered again, 0 put back');
+    expect(replay.status).toBe(0);
+    await eventually(() => new Set(sink.events.map((e) => e.id)).size === 50, 'the replayed events at the destination');
+    expect(new Set(sink.events.map((e) => e.id))).toEqual(new Set(source.delivered.map((e) => e.id)));
+    expect((await ferry(['dlq', 'list', '--config', config])).stdout).toBe('no dead letters\n');
+  });
+});
