@@ -9,7 +9,12 @@ export interface S3ClientOptions {
   readonly region: string;
   readonly endpoint?: string | undefined;
   readonly forcePathStyle?: boolean;
+  /** Longest wait for a TCP connection (ms). */
+  readonly connectTimeoutMs?: number;
+  /** Longest silence on an open connection while a request is under way (ms). */
   readonly requestTimeoutMs?: number;
+  /** Fixed credentials (tests); otherwise the AWS SDK's default chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /**
@@ -23,10 +28,11 @@ export function createS3Client(options: S3ClientOptions): S3Client {
   return new S3Client({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
     forcePathStyle: options.forcePathStyle ?? false,
     maxAttempts: 1,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 10_000, requestTimeout: options.requestTimeoutMs ?? 30_000 }),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: options.connectTimeoutMs ?? 10_000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true }),
   });
 }

@@ -1,48 +1,83 @@
 import { ConfigError, PermanentError, RetryableError } from '@ferry/sdk';
 
+/** The shape of the AWS SDK's errors (service exceptions and the HTTP handler's network errors). */
 interface SdkError {
   readonly name?: string;
   readonly code?: string;
   readonly message?: string;
   readonly $metadata?: { readonly httpStatusCode?: number };
-  readonly $response?: { readonly headers?: Record<string, string> };
+  readonly $response?: { readonly headers?: Record<string, string | undefined> };
 }
 
-const THROTTLED = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable']);
-const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError', 'AbortError']);
+/** What a request was doing, for messages that say what to fix. */
+export interface RequestTarget {
+  readonly bucket: string;
+  readonly region: string;
+  /** The IAM action the request needs: `s3:PutObject`. */
+  readonly action: string;
+}
 
+// S3 asks to slow down, or had a passing problem on its side. RequestTimeTooSkewed is here
+// too: the SDK corrects its clock offset from the failed answer, so the next attempt passes.
+// BadDigest and IncompleteBody mean the body was damaged or cut in transit.
+const TRANSIENT = new Set([
+  'SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestTimeout',
+  'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'OperationAborted', 'BadDigest', 'IncompleteBody', 'KMS.ThrottlingException',
+]);
+const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError', 'AbortError']);
+const CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'CredentialsProviderError']);
+const WRONG_REGION = new Set(['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException']);
+
+/** Seconds (or an HTTP date) from a Retry-After header, as milliseconds. */
 function retryAfter(error: SdkError): number | undefined {
   const header = error.$response?.headers?.['retry-after'];
-  const seconds = header === undefined ? NaN : Number(header);
-  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  if (header === undefined) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
+// S3's own messages hold no secrets, but an access key id (not secret, still an identifier
+// of the credential) can appear in a proxy's or a compatible store's text: it is cut out.
+const redact = (text: string) => text.replace(/\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g, '[access key id]');
+
 /**
- * What an S3 error means for the host: throttling, 5xx and network trouble are retried;
- * a missing bucket, a refused permission or bad credentials are not, and say which bucket
- * and which IAM action (never the credentials).
+ * What an S3 error means for the host: throttling, 5xx and network trouble are retried
+ * (honouring Retry-After); a missing bucket, a refused permission, bad credentials or a
+ * wrong region are not, and say which bucket and which IAM action — never a credential.
  */
-export function classify(error: unknown, bucket: string, action: string): Error {
+export function classify(error: unknown, target: RequestTarget): Error {
   const e = (error ?? {}) as SdkError;
   const name = e.name ?? e.code ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
   const why = `${name}${status ? ` (${status})` : ''}`;
+  const { bucket, action } = target;
   if (name === 'NoSuchBucket') return new PermanentError(`bucket "${bucket}" does not exist`);
-  if (name === 'AccessDenied' || status === 403 || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch') {
-    return new PermanentError(`${action} was refused on bucket "${bucket}": ${why}; check the credentials and that the IAM policy allows ${action} on arn:aws:s3:::${bucket}/*`);
-  }
-  if (THROTTLED.has(name) || status === 429 || status === 408 || (status !== undefined && status >= 500)) {
+  if (TRANSIENT.has(name) || status === 429 || status === 408 || (status !== undefined && status >= 500)) {
     const wait = retryAfter(e);
     return new RetryableError(`S3 answered ${why} for bucket "${bucket}"`, { cause: error, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
   }
-  if (NETWORK.has(name) || NETWORK.has(e.code ?? '') || status === undefined) {
-    return new RetryableError(`cannot reach S3 for bucket "${bucket}": ${e.message ?? name}`, { cause: error });
+  if (CREDENTIALS.has(name)) {
+    return new PermanentError(`${action} on bucket "${bucket}" was refused: ${why}; the credentials found by the AWS SDK's default chain are not valid for this endpoint`);
   }
-  return new PermanentError(`S3 refused the object for bucket "${bucket}": ${why}: ${e.message ?? ''}`.trim());
+  if (name.startsWith('KMS.') || (name === 'AccessDenied' && /\bkms\b/i.test(e.message ?? ''))) {
+    return new PermanentError(`${action} on bucket "${bucket}" was refused by KMS: ${why}; the IAM policy must allow kms:GenerateDataKey on the bucket's (or kmsKeyId's) key, and the key must be enabled`);
+  }
+  if (name === 'AccessDenied' || status === 403) {
+    return new PermanentError(`${action} was refused on bucket "${bucket}": ${why}; check the credentials and that the IAM policy allows ${action} on arn:aws:s3:::${bucket}/*`);
+  }
+  if (WRONG_REGION.has(name) || status === 301) {
+    return new PermanentError(`bucket "${bucket}" is not in region "${target.region}" (${why}${e.message ? `: ${redact(e.message)}` : ''}); set region to the bucket's`);
+  }
+  if (status === undefined || NETWORK.has(name) || NETWORK.has(e.code ?? '')) {
+    return new RetryableError(`cannot reach S3 for bucket "${bucket}": ${redact(e.message ?? name)}`, { cause: error });
+  }
+  return new PermanentError(`S3 refused the object for bucket "${bucket}": ${why}${e.message ? `: ${redact(e.message)}` : ''}`);
 }
 
-/** The start check's verdict: permission and bucket problems stop the collector; others only warn. */
-export function startProblem(error: unknown, bucket: string): Error {
-  const classified = classify(error, bucket, 's3:PutObject');
+/** The start check's verdict: permission, credential and bucket problems stop the collector; the rest only warns. */
+export function startProblem(error: unknown, target: RequestTarget): Error {
+  const classified = classify(error, target);
   return classified instanceof PermanentError ? new ConfigError(classified.message) : classified;
 }

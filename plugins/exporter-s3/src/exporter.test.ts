@@ -1,28 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
-import { ConfigError, createBatch, isPermanent, retryAfterOf, type FerryEvent } from '@ferry/sdk';
-import { conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
+import { ConfigError, createBatch } from '@ferry/sdk';
+import { conformanceCases } from '@ferry/sdk/testkit';
 import { archiveLines } from '@ferry/archive';
 import s3 from './index.js';
-import { S3Exporter } from './exporter.js';
-import type { S3Config } from './config.js';
 import { startS3Peer, type S3Peer } from './testing/index.js';
+import { events, exporterOn, failure, send } from './testing/fixtures.js';
 
 let peer: S3Peer;
 beforeAll(async () => {
-  peer = await startS3Peer({ buckets: ['ferry-archive', 'ferry-hive'] });
+  peer = await startS3Peer({ buckets: ['ferry-archive'] });
 });
 afterAll(() => peer.close());
+afterEach(() => {
+  expect(peer.violations).toEqual([]);
+  expect(peer.faults).toEqual([]);
+});
 
-const events = (n: number, from = 0): FerryEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `evt_${from + i}`, type: i % 2 ? 'token.issued' : 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { n: from + i, city: 'Zürich' } }));
-
-function exporter(config: Partial<S3Config> = {}): S3Exporter {
-  return s3.create(createTestContext(resolveConfig(s3.configSchema, { bucket: 'ferry-archive', endpoint: peer.endpoint, forcePathStyle: true, ...config }))) as S3Exporter;
-}
-
-const send = (e: S3Exporter, batch = createBatch({ events: events(3), receivedAt: Date.parse('2026-03-01T12:00:01.234Z'), firstSeq: 42 })) =>
-  e.export(batch, { signal: new AbortController().signal, attempt: 1 }).then(() => batch);
+const exporter = (config: Parameters<typeof exporterOn>[2] = {}) => exporterOn(peer, 'ferry-archive', config);
+const DAY_MS = 86_400_000;
 
 describe('the s3 exporter', () => {
   describe('SDK conformance', () => {
@@ -34,6 +30,9 @@ describe('the s3 exporter', () => {
         { config: {}, because: 'bucket is required' },
         { config: { bucket: 'b' }, because: 'a bucket name has at least 3 characters' },
         { config: { bucket: 'bkt', compression: 'zip' }, because: 'compression is none or gzip' },
+        { config: { bucket: 'bkt', layout: 'hourly' }, because: 'layout is daily, hive or flat' },
+        { config: { bucket: 'bkt', objectLock: { mode: 'LEGAL_HOLD', retentionDays: 1 } }, because: 'the lock mode is GOVERNANCE or COMPLIANCE' },
+        { config: { bucket: 'bkt', objectLock: { mode: 'COMPLIANCE' } }, because: 'a lock needs its period' },
       ],
       exportEvents: events(5),
     })) it(c.name, c.run);
@@ -41,7 +40,8 @@ describe('the s3 exporter', () => {
 
   it('writes one NDJSON object per batch under its dated key, with type, metadata and a line per event', async () => {
     const batch = await send(exporter({ prefix: 'plain' }));
-    const [object] = await peer.objects('ferry-archive', 'plain/2026');
+    const [object, ...more] = await peer.objects('ferry-archive', 'plain/');
+    expect(more).toEqual([]);
     expect(object?.key).toBe(`plain/2026-03-01/12-00-01.234Z-000000000000000042-${batch.id.slice(0, 12)}.ndjson`);
     expect(object?.contentType).toBe('application/x-ndjson');
     expect(object?.contentEncoding).toBeUndefined();
@@ -52,12 +52,21 @@ describe('the s3 exporter', () => {
 
   it('gzips with Content-Encoding: gzip, and writes the hive and flat layouts', async () => {
     const batch = await send(exporter({ prefix: 'gz', compression: 'gzip', layout: 'hive' }));
-    const [object] = await peer.objects('ferry-archive', 'gz/dt=');
+    const [object] = await peer.objects('ferry-archive', 'gz/');
     expect(object?.key).toBe(`gz/dt=2026-03-01/12-00-01.234Z-000000000000000042-${batch.id.slice(0, 12)}.ndjson.gz`);
+    expect(object?.contentType).toBe('application/x-ndjson');
     expect(object?.contentEncoding).toBe('gzip');
     expect(gunzipSync(object!.body).toString()).toBe(`${archiveLines(batch).join('\n')}\n`);
     await send(exporter({ prefix: 'flat', layout: 'flat' }));
     expect((await peer.objects('ferry-archive', 'flat/')).map((o) => o.key)).toEqual([`flat/2026-03-01T12-00-01-234Z-000000000000000042-${batch.id.slice(0, 12)}.ndjson`]);
+  });
+
+  it('keeps every event of a larger batch, in order, with lines that are not plain ASCII', async () => {
+    const many = createBatch({ events: events(1000).map((e, i) => ({ ...e, data: { ...e.data, note: i % 7 ? 'ok' : 'quote " and \\ and \n newline, emoji 🚀' } })), receivedAt: Date.parse('2026-03-02T00:00:00Z'), firstSeq: 1000 });
+    await send(exporter({ prefix: 'large', compression: 'gzip' }), many);
+    const put = peer.received.find((r) => r.key.startsWith('large/'));
+    expect(put?.records.map((r) => r.id)).toEqual(many.events.map((e) => e.id));
+    expect(put?.records[0]).toEqual({ ...many.events[0], ferry: { v: 1 } });
   });
 
   it('never turns a retried batch into two objects', async () => {
@@ -65,44 +74,56 @@ describe('the s3 exporter', () => {
     const batch = createBatch({ events: events(4), receivedAt: Date.parse('2026-03-01T12:00:00Z'), firstSeq: 7 });
     await send(e, batch);
     await send(e, batch);
-    await send(e, createBatch({ lines: batch.lines, receivedAt: batch.receivedAt, firstSeq: batch.firstSeq }));
-    expect(await peer.objects('ferry-archive', 'retried/')).toHaveLength(1);
+    // The same events re-read from the durable log after a restart: an equal batch.
+    await send(exporter({ prefix: 'retried' }), createBatch({ lines: batch.lines, receivedAt: batch.receivedAt, firstSeq: batch.firstSeq }));
+    expect(peer.received.filter((r) => r.key.startsWith('retried/'))).toHaveLength(3);
+    const objects = await peer.objects('ferry-archive', 'retried/');
+    expect(objects).toHaveLength(1);
+    expect(objects[0]?.body.toString().split('\n')).toHaveLength(5);
   });
 
-  it('checks at start that the bucket can be written, naming a missing bucket or a refused permission', async () => {
-    await exporter({ prefix: 'start' }).start();
-    expect((await peer.objects('ferry-archive', 'start/_ferry/')).map((o) => o.key)).toEqual(['start/_ferry/write-check.json']);
-    const missing = await exporter({ bucket: 'no-such-bucket' }).start().catch((e: unknown) => e);
-    expect(missing).toBeInstanceOf(ConfigError);
-    expect((missing as Error).message).toBe('bucket "no-such-bucket" does not exist');
-    const saved = process.env.AWS_ACCESS_KEY_ID;
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAWRONGKEY000';
-    try {
-      const refused = await exporter().start().catch((e: unknown) => e);
-      expect(refused).toBeInstanceOf(ConfigError);
-      expect((refused as Error).message).toBe('s3:PutObject was refused on bucket "ferry-archive": InvalidAccessKeyId (403); check the credentials and that the IAM policy allows s3:PutObject on arn:aws:s3:::ferry-archive/*');
-      expect((refused as Error).message).not.toContain('AKIAWRONGKEY000');
-    } finally {
-      process.env.AWS_ACCESS_KEY_ID = saved;
-    }
-    const unreachable = await exporter({ endpoint: 'http://127.0.0.1:9' }).start().catch((e: unknown) => e);
-    expect(isPermanent(unreachable)).toBe(false);
+  it('writes no object for an empty batch', async () => {
+    await send(exporter({ prefix: 'empty' }), createBatch({ events: [], receivedAt: Date.parse('2026-03-01T12:00:00Z'), firstSeq: 0 }));
+    expect(await peer.objects('ferry-archive', 'empty/')).toEqual([]);
   });
 
-  it('classifies injected failures on the real SDK: 500, SlowDown and resets are retried, with Retry-After; nothing is half-written', async () => {
-    const e = exporter({ prefix: 'faults' });
-    peer.faults.push({ status: 500, code: 'InternalError' });
-    const internal = await send(e).catch((x: unknown) => x);
-    expect([isPermanent(internal), (internal as Error).message]).toEqual([false, 'S3 answered InternalError (500) for bucket "ferry-archive"']);
-    peer.faults.push({ status: 503, code: 'SlowDown' });
-    expect(isPermanent(await send(e).catch((x: unknown) => x))).toBe(false);
-    peer.faults.push({ reset: true });
-    const reset = await send(e).catch((x: unknown) => x);
-    expect(isPermanent(reset)).toBe(false);
-    expect((reset as Error).message).toMatch(/^cannot reach S3 for bucket "ferry-archive"/);
-    expect(retryAfterOf(internal)).toBeUndefined();
-    expect(await peer.objects('ferry-archive', 'faults/')).toEqual([]);
-    await send(e);
-    expect(await peer.objects('ferry-archive', 'faults/')).toHaveLength(1);
+  it('sends encryption, storage class and Object Lock with a Content-MD5 and no chunked checksum', async () => {
+    const before = Date.now();
+    await send(exporter({ prefix: 'worm', serverSideEncryption: 'aws:kms', kmsKeyId: 'alias/audit', storageClass: 'STANDARD_IA', objectLock: { mode: 'COMPLIANCE', retentionDays: 30 } }));
+    const after = Date.now();
+    const put = peer.received.find((r) => r.key.startsWith('worm/'));
+    expect(put?.headers).toMatchObject({
+      'x-amz-server-side-encryption': 'aws:kms',
+      'x-amz-server-side-encryption-aws-kms-key-id': 'alias/audit',
+      'x-amz-storage-class': 'STANDARD_IA',
+      'x-amz-object-lock-mode': 'COMPLIANCE',
+      'content-md5': expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/),
+    });
+    const until = Date.parse(String(put?.headers['x-amz-object-lock-retain-until-date']));
+    expect(until).toBeGreaterThanOrEqual(before + 30 * DAY_MS - 1000);
+    expect(until).toBeLessThanOrEqual(after + 30 * DAY_MS);
+    expect(Object.keys(put?.headers ?? {}).filter((h) => /checksum|trailer|decoded-content-length/.test(h))).toEqual([]);
+    expect(put?.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('sends SSE-S3 without a key id', async () => {
+    await send(exporter({ prefix: 'sse-s3', serverSideEncryption: 'AES256' }));
+    const put = peer.received.find((r) => r.key.startsWith('sse-s3/'));
+    expect(put?.headers['x-amz-server-side-encryption']).toBe('AES256');
+    expect(put?.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBeUndefined();
+    expect(put?.headers['x-amz-object-lock-mode']).toBeUndefined();
+  });
+
+  it('refuses a KMS key without SSE-KMS as a configuration error', async () => {
+    const error = await failure(Promise.resolve().then(() => exporter({ kmsKeyId: 'alias/audit' })));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe('kmsKeyId is set but serverSideEncryption is unset: set serverSideEncryption to "aws:kms" to use the key');
+    expect(await failure(Promise.resolve().then(() => exporter({ kmsKeyId: 'k', serverSideEncryption: 'AES256' })))).toBeInstanceOf(ConfigError);
+  });
+
+  it('declares the seed batch size and a per-object size limit the host never exceeds', () => {
+    expect(s3.batchDefaults).toEqual({ batchSize: 1000 });
+    expect(s3.limits?.maxBatchBytes).toBe(256 * 1024 * 1024);
+    expect(Object.keys(s3.configSchema.properties)).not.toContain('batchSize');
   });
 });

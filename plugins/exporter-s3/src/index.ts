@@ -8,5 +8,8 @@ export default defineExporter({
   stability: 'beta',
   configSchema,
   batchDefaults: { batchSize: 1000 },
+  // A single PutObject takes up to 5 GiB, but the object is built in memory from one string
+  // (V8 caps strings near 512 MiB) and gzipped whole: 256 MiB keeps that safe.
+  limits: { maxBatchBytes: 256 * 1024 * 1024 },
   create: (ctx) => new S3Exporter(ctx),
 });
