@@ -1,59 +1,164 @@
-import { appendFileSync } from 'node:fs';
-import { Command } from 'commander';
-import { deliverWebhooks, startGenerator } from './index.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { FerryEvent } from '@ferry/sdk';
+import { EVENT_TYPES } from './catalog.js';
+import type { GeneratorFaults } from './options.js';
+import { startGenerator } from './server.js';
+import { deliverWebhooks } from './webhooks.js';
 
-const program = new Command('ferry-generator').description('A Grantex-compatible event generator: the SSE stream and signed webhooks, for trying Ferry out, tests and benchmarks.');
+function integer(min: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got "${value}"`);
+    return parsed;
+  };
+}
+const list = (value: string): string[] => value.split(',').map((item) => item.trim()).filter(Boolean);
+const statuses = (value: string): number[] =>
+  list(value).map((item) => {
+    const status = Number(item);
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw new InvalidArgumentError(`"${item}" is not an HTTP status`);
+    return status;
+  });
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const onStop = (stop: () => Promise<void>): void => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void stop());
+};
+
+const program = new Command('ferry-generator')
+  .description('A Grantex-compatible event generator for trying Ferry out, tests and benchmarks: the SSE stream, and the same events as signed webhooks.')
+  .showHelpAfterError()
+  .addHelpText('after', `\nEvent types: ${EVENT_TYPES.join(', ')}`);
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  apiKey: string;
+  rate: number;
+  total?: number;
+  seed?: number;
+  types?: string[];
+  record?: string;
+  keepaliveMs: number;
+  maxConnections: number;
+  lineEnding?: GeneratorFaults['lineEnding'];
+  split?: GeneratorFaults['split'];
+  multilineData?: boolean;
+  comments?: boolean;
+  ids?: boolean;
+  retryField?: number;
+  malformedEvery?: number;
+  dropAfter?: number;
+  stallAfter?: number;
+  responses?: number[];
+}
 
 program
   .command('serve')
-  .description('serve GET /v1/events/stream as Grantex does')
+  .description('serve GET /v1/events/stream as Grantex does (bearer key, ?types= filter, keepalives, 429 past the connection limit)')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--port <port>', 'port (0: any free one)', '7700')
-  .requiredOption('--api-key <key>', 'the bearer token clients must send')
-  .option('--rate <n>', 'events per second, shared by every stream (0: as fast as each client reads)', '50')
-  .option('--total <n>', 'stop after this many events')
-  .option('--seed <n>', 'make the events deterministic')
-  .option('--record <file>', 'append every delivered event to this NDJSON file')
-  .action(async (o: { host: string; port: string; apiKey: string; rate: string; total?: string; seed?: string; record?: string }) => {
+  .option('--port <port>', 'port to listen on (0: any free port)', integer(0), 7700)
+  .addOption(new Option('--api-key <key>', 'the bearer token clients must send').env('GRANTEX_API_KEY').makeOptionMandatory())
+  .option('--rate <n>', 'events per second on one timeline shared by every stream; 0: each stream gets its own, as fast as it reads', integer(0), 50)
+  .option('--total <n>', 'stop producing after this many events (streams stay open with keepalives)', integer(0))
+  .option('--seed <n>', 'make the events deterministic', integer(0))
+  .option('--types <a,b>', 'produce only these event types', list)
+  .option('--record <file>', 'write every delivered event to this NDJSON file, in write order')
+  .option('--keepalive-ms <ms>', 'interval of ": keepalive" comments', integer(1), 30_000)
+  .option('--max-connections <n>', 'concurrent streams allowed before 429', integer(1), 5)
+  .addOption(new Option('--line-ending <kind>', 'fault: line endings').choices(['lf', 'crlf', 'cr', 'mixed']))
+  .addOption(new Option('--split <mode>', 'fault: how writes are cut').choices(['none', 'random', 'bytes']))
+  .option('--multiline-data', 'fault: pretty-print each event over several data: lines')
+  .option('--comments', 'fault: comment lines between and inside events')
+  .option('--ids', 'fault: send id: fields (Grantex does not)')
+  .option('--retry-field <ms>', 'fault: send a retry: field at the start of each stream', integer(0))
+  .option('--malformed-every <n>', 'fault: every Nth message is malformed', integer(1))
+  .option('--drop-after <n>', 'fault: per connection, after N events write half of the next and close', integer(0))
+  .option('--stall-after <n>', 'fault: per connection, after N events go silent with the socket open', integer(0))
+  .option('--responses <codes>', 'fault: statuses answered to the first connection attempts, e.g. 503,429,401', statuses)
+  .action(async (o: ServeOptions) => {
+    const faults: GeneratorFaults = {
+      ...(o.lineEnding ? { lineEnding: o.lineEnding } : {}),
+      ...(o.split ? { split: o.split } : {}),
+      ...(o.multilineData ? { multilineData: true } : {}),
+      ...(o.comments ? { comments: true } : {}),
+      ...(o.ids ? { ids: true } : {}),
+      ...(o.retryField !== undefined ? { retryField: o.retryField } : {}),
+      ...(o.malformedEvery !== undefined ? { malformedEvery: o.malformedEvery } : {}),
+      ...(o.dropAfter !== undefined ? { dropAfter: o.dropAfter } : {}),
+      ...(o.stallAfter !== undefined ? { stallAfter: o.stallAfter } : {}),
+      ...(o.responses ? { responses: o.responses } : {}),
+    };
+    // Written synchronously as each write to a client happens, so the record is complete whenever the process stops.
+    const record = o.record === undefined ? undefined : openSync(o.record, 'a');
+    const onDelivered = record === undefined ? undefined : (events: readonly FerryEvent[]) => void writeSync(record, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
     const server = await startGenerator({
       host: o.host,
-      port: Number(o.port),
+      port: o.port,
       apiKey: o.apiKey,
-      rate: Number(o.rate),
-      ...(o.total ? { total: Number(o.total) } : {}),
-      ...(o.seed ? { seed: Number(o.seed) } : {}),
+      rate: o.rate,
+      keepaliveMs: o.keepaliveMs,
+      maxConnections: o.maxConnections,
+      faults,
+      // A long-running server must not keep every event in memory.
+      keepDelivered: false,
+      ...(o.total !== undefined ? { total: o.total } : {}),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.types ? { types: o.types } : {}),
+      ...(onDelivered ? { onDelivered } : {}),
     });
-    process.stdout.write(`generator: serving Grantex SSE on ${server.url}\n`);
-    let recorded = 0;
-    const record = o.record;
-    const timer = record
-      ? setInterval(() => {
-          const fresh = server.delivered.slice(recorded);
-          recorded += fresh.length;
-          if (fresh.length > 0) appendFileSync(record, fresh.map((e) => `${JSON.stringify(e)}\n`).join(''));
-        }, 200)
-      : undefined;
-    const stop = async () => {
-      if (timer) clearInterval(timer);
+    say(`generator: serving Grantex SSE on ${server.url}`);
+    say(`generator: GET ${server.url}/v1/events/stream, ${o.rate > 0 ? `${o.rate} events/s shared by every stream` : 'as fast as each client reads'}${o.total !== undefined ? `, ${o.total} events in all` : ''}`);
+    onStop(async () => {
       await server.close();
+      if (record !== undefined) closeSync(record);
+      say(`generator: stopped after delivering ${server.deliveredCount} events (${server.malformedSent} malformed, ${server.missed} missed) over ${server.connections} connection attempts`);
       process.exit(0);
-    };
-    process.once('SIGTERM', () => void stop());
-    process.once('SIGINT', () => void stop());
+    });
   });
+
+interface WebhookCliOptions {
+  url: string;
+  secret: string;
+  total: number;
+  rate: number;
+  concurrency: number;
+  seed?: number;
+  types?: string[];
+  legacySignature?: boolean;
+  timeoutMs: number;
+}
 
 program
   .command('webhook')
-  .description('deliver events as signed Grantex webhooks, retried until acknowledged')
+  .description('deliver events as signed Grantex webhooks, each retried until a 2xx acknowledges it')
   .requiredOption('--url <url>', 'the webhook endpoint')
-  .requiredOption('--secret <secret>', 'the signing secret')
-  .requiredOption('--total <n>', 'how many events')
-  .option('--rate <n>', 'events per second (0: as fast as acknowledged)', '0')
-  .option('--concurrency <n>', 'deliveries in flight', '4')
-  .action(async (o: { url: string; secret: string; total: string; rate: string; concurrency: string }) => {
-    const run = deliverWebhooks({ url: o.url, secret: o.secret, total: Number(o.total), rate: Number(o.rate), concurrency: Number(o.concurrency) });
+  .addOption(new Option('--secret <secret>', 'the signing secret').env('GRANTEX_WEBHOOK_SECRET').makeOptionMandatory())
+  .requiredOption('--total <n>', 'how many events to deliver', integer(0))
+  .option('--rate <n>', 'deliveries started per second (0: as fast as acknowledged)', integer(0), 0)
+  .option('--concurrency <n>', 'deliveries in flight at once', integer(1), 4)
+  .option('--seed <n>', 'make the events deterministic', integer(0))
+  .option('--types <a,b>', 'deliver only these event types', list)
+  .option('--legacy-signature', 'also send the deprecated body-only X-Grantex-Signature')
+  .option('--timeout-ms <ms>', 'time limit of one attempt', integer(1), 10_000)
+  .action(async (o: WebhookCliOptions) => {
+    const run = deliverWebhooks({
+      url: o.url,
+      secret: o.secret,
+      total: o.total,
+      rate: o.rate,
+      concurrency: o.concurrency,
+      requestTimeoutMs: o.timeoutMs,
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.types ? { types: o.types } : {}),
+      ...(o.legacySignature ? { legacySignature: true } : {}),
+    });
+    onStop(() => run.stop());
     await run.done;
-    process.stdout.write(`webhooks: ${run.acknowledged.length} acknowledged in ${run.attempts} attempts (${[...run.statuses].map(([s, n]) => `${s || 'network error'}: ${n}`).join(', ')})\n`);
+    const answers = [...run.statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status === 0 ? 'no answer' : status}: ${n}`);
+    say(`webhooks: ${run.acknowledged.length} of ${o.total} acknowledged in ${run.attempts} attempts (${answers.join(', ') || 'none'})`);
+    process.exitCode = run.acknowledged.length === o.total ? 0 : 1;
   });
 
 await program.parseAsync(process.argv);

@@ -1,279 +1,151 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FerryEvent } from '@ferry/sdk';
+import { EVENT_TYPES } from './catalog.js';
 import { createEventFactory } from './events.js';
-import { eventJson, formatComment, formatEvent, malformedJson, type LineEnding } from './sse-format.js';
+import type { GeneratorOptions, GeneratorServer } from './options.js';
+import { Production } from './production.js';
+import { pullInto } from './pull-mode.js';
+import { createRandom } from './random.js';
+import { Broadcaster } from './rate-mode.js';
+import { SseStream } from './sse-stream.js';
 
-export interface GeneratorFaults {
-  /** Line endings of the stream (`mixed` rotates per event). Default `lf`. */
-  readonly lineEnding?: LineEnding;
-  /** How writes are chunked: whole events, random cuts (also inside UTF-8 characters), or 1–7 byte pieces. */
-  readonly split?: 'none' | 'random' | 'bytes';
-  /** Each event's JSON pretty-printed over several `data:` lines. */
-  readonly multilineData?: boolean;
-  /** `: comment` lines between events and between an event's fields. */
-  readonly comments?: boolean;
-  /** `id:` fields (real Grantex sends none). */
-  readonly ids?: boolean;
-  /** A `retry: <ms>` field once at the start of each stream. */
-  readonly retryField?: number;
-  /** Every Nth event is malformed (invalid JSON, missing id, data not an object, in turn). */
-  readonly malformedEvery?: number;
-  /** Per connection: after N events, write half of the next one and close the connection. */
-  readonly dropAfter?: number;
-  /** Per connection: after N events, write nothing more (no keepalives) and keep the socket open. */
-  readonly stallAfter?: number;
-  /** Status codes answered to the first connection attempts, in order (with `Retry-After: 1` on 429/503). */
-  readonly responses?: readonly number[];
-}
+export const STREAM_PATH = '/v1/events/stream';
 
-export interface GeneratorOptions {
-  readonly host?: string;
-  readonly port?: number;
-  readonly apiKey: string;
-  /** Events per second on one shared timeline broadcast to every stream; 0: each stream gets its own, as fast as it reads. */
-  readonly rate?: number;
-  /** Stop producing after this many events in all (streams stay open with keepalives). */
-  readonly total?: number;
-  readonly seed?: number;
-  readonly keepaliveMs?: number;
-  readonly maxConnections?: number;
-  readonly faults?: GeneratorFaults;
-}
-
-export interface GeneratorServer {
-  readonly url: string;
-  readonly port: number;
-  /** Every valid event whose terminating blank line was written, in write order. */
-  readonly delivered: readonly FerryEvent[];
-  readonly malformedSent: number;
-  /** Events published (rate mode) while no stream was connected: lost, as with real Grantex. */
-  readonly missed: number;
-  /** Connection attempts so far, refused ones included. */
-  readonly connections: number;
-  waitForDelivered(count: number, timeoutMs?: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-interface Stream {
-  readonly response: ServerResponse;
-  readonly types: ReadonlySet<string> | undefined;
-  sent: number;
-  index: number;
-  stalled: boolean;
-  closed: boolean;
-  queue: Promise<void>;
-  keepalive: NodeJS.Timeout | undefined;
-}
-
-function pieces(buffer: Buffer, mode: 'none' | 'random' | 'bytes', random: () => number): Buffer[] {
-  if (mode === 'none') return [buffer];
-  const out: Buffer[] = [];
-  for (let at = 0; at < buffer.length; ) {
-    const size = mode === 'bytes' ? 1 + Math.floor(random() * 7) : 1 + Math.floor(random() * Math.max(1, buffer.length / 2));
-    out.push(buffer.subarray(at, at + size));
-    at += size;
-  }
-  return out;
+function answer(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 /**
- * Serves the Grantex SSE contract (`GET /v1/events/stream`, bearer auth, `types` filter,
- * keepalives, 429 past the connection limit) with realistic events and optional faults.
+ * Serves the Grantex SSE contract: `GET /v1/events/stream[?types=a,b]` with a bearer key
+ * (401 otherwise), 429 past `maxConnections` open streams, 404 elsewhere; realistic events
+ * in pull or rate mode, keepalive comments, and the faults asked for.
  */
 export async function startGenerator(options: GeneratorOptions): Promise<GeneratorServer> {
   const faults = options.faults ?? {};
-  const factory = createEventFactory(options.seed === undefined ? {} : { seed: options.seed });
-  const splitRandom = (() => {
-    let s = (options.seed ?? 42) >>> 0;
-    return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-  })();
-  const delivered: FerryEvent[] = [];
-  const streams = new Set<Stream>();
-  const waiters = new Set<() => void>();
-  let produced = 0;
-  let malformedSent = 0;
-  let missed = 0;
-  let connections = 0;
-  let closing = false;
-  const keepaliveMs = options.keepaliveMs ?? 30_000;
-  const lineEnding = faults.lineEnding ?? 'lf';
-  const total = options.total ?? Infinity;
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+  const catalog = options.types && options.types.length > 0 ? options.types : EVENT_TYPES;
+  const factory = createEventFactory({ seed, types: catalog });
+  // Separate sequences, so that faults and type picks never change the events themselves.
+  const production = new Production(factory, options.total ?? Infinity, createRandom(seed ^ 0x5eed));
+  const splitRandom = createRandom(seed ^ 0xc0ffee);
+  const rate = options.rate ?? 0;
+  const broadcaster = rate > 0 ? new Broadcaster(production, rate) : undefined;
+  const keepDelivered = options.keepDelivered ?? true;
 
-  const notify = () => {
-    for (const waiter of waiters) waiter();
+  const delivered: FerryEvent[] = [];
+  const streams = new Set<SseStream>();
+  const waiters = new Set<{ check(): void; fail(error: Error): void }>();
+  let deliveredCount = 0;
+  let malformedSent = 0;
+  let malformedKind = 0;
+  let connections = 0;
+  let closed = false;
+
+  const hooks = {
+    delivered(events: readonly FerryEvent[]) {
+      deliveredCount += events.length;
+      if (keepDelivered) for (const event of events) delivered.push(event);
+      options.onDelivered?.(events);
+      for (const waiter of waiters) waiter.check();
+    },
+    nextMalformedKind: () => malformedKind++,
+    malformedSent(count: number) {
+      malformedSent += count;
+    },
   };
 
-  async function write(stream: Stream, text: string): Promise<boolean> {
-    for (const piece of pieces(Buffer.from(text), faults.split ?? 'none', splitRandom)) {
-      if (stream.closed) return false;
-      if (!stream.response.write(piece)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            stream.response.off('drain', done);
-            stream.response.off('close', done);
-            resolve();
-          };
-          stream.response.on('drain', done);
-          stream.response.on('close', done);
-        });
-      }
-    }
-    return !stream.closed;
-  }
-
-  /** Sends one event on a stream, applying the per-connection faults. False when the stream ended. */
-  async function send(stream: Stream, event: FerryEvent): Promise<boolean> {
-    if (stream.closed || stream.stalled) return false;
-    if (faults.stallAfter !== undefined && stream.sent >= faults.stallAfter) {
-      stream.stalled = true;
-      if (stream.keepalive) clearInterval(stream.keepalive);
-      return false;
-    }
-    stream.index++;
-    if (faults.malformedEvery && stream.index % faults.malformedEvery === 0) {
-      if (await write(stream, formatEvent(malformedJson(malformedSent), undefined, stream.index, { lineEnding, multilineData: false, comments: !!faults.comments, ids: false }))) malformedSent++;
-    }
-    const block = formatEvent(eventJson(event), event.id, stream.index, { lineEnding, multilineData: !!faults.multilineData, comments: !!faults.comments, ids: !!faults.ids });
-    if (faults.dropAfter !== undefined && stream.sent >= faults.dropAfter) {
-      // The connection ends in the middle of an event. It is closed with a FIN, not a reset:
-      // a reset lets the client's kernel discard data it already received, and then
-      // `delivered` could not say what the client can have seen.
-      stream.closed = true;
-      stream.response.socket?.end(block.slice(0, Math.floor(block.length / 2)));
-      return false;
-    }
-    if (!(await write(stream, block))) return false;
-    stream.sent++;
-    delivered.push(event);
-    notify();
-    return true;
-  }
-
-  async function pull(stream: Stream): Promise<void> {
-    while (!stream.closed && !closing && produced < total) {
-      produced++;
-      const event = factory.next(stream.types ? ([...stream.types][produced % stream.types.size] as string) : undefined);
-      if (!(await send(stream, event))) {
-        // The event was not delivered whole: it does not count toward the total.
-        produced--;
-        return;
-      }
-      if (produced % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-
-  let ticker: NodeJS.Timeout | undefined;
-  if ((options.rate ?? 0) > 0) {
-    const rate = options.rate as number;
-    let owed = 0;
-    let last = Date.now();
-    ticker = setInterval(() => {
-      const now = Date.now();
-      owed += ((now - last) * rate) / 1000;
-      last = now;
-      while (owed >= 1 && produced < total) {
-        owed--;
-        produced++;
-        const event = factory.next();
-        const listeners = [...streams].filter((s) => !s.closed && (!s.types || s.types.has(event.type)));
-        if (listeners.length === 0) missed++;
-        for (const stream of listeners) stream.queue = stream.queue.then(() => send(stream, event).then(() => undefined));
-      }
-    }, 10);
-    ticker.unref();
-  }
-
-  const handle = (request: IncomingMessage, response: ServerResponse) => {
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const url = new URL(request.url ?? '/', 'http://generator');
-    if (url.pathname !== '/v1/events/stream') {
-      response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
-      return;
-    }
+    if (url.pathname !== STREAM_PATH) return answer(response, 404, { error: 'not_found', message: `no route for ${request.method} ${url.pathname}` });
+    if (request.method !== 'GET') return answer(response, 405, { error: 'method_not_allowed' }, { allow: 'GET' });
     connections++;
     const planned = faults.responses?.[connections - 1];
-    if (planned !== undefined) {
-      response.writeHead(planned, { 'content-type': 'application/json', ...(planned === 429 || planned === 503 ? { 'retry-after': '1' } : {}) }).end(`{"error":"status ${planned}"}`);
-      return;
-    }
-    if (request.headers.authorization !== `Bearer ${options.apiKey}`) {
-      response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized","message":"invalid API key"}');
-      return;
-    }
-    if ([...streams].filter((s) => !s.closed).length >= (options.maxConnections ?? 5)) {
-      response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":"too_many_connections"}');
-      return;
-    }
-    const typesParam = url.searchParams.get('types');
-    const stream: Stream = {
-      response,
-      types: typesParam ? new Set(typesParam.split(',').filter(Boolean)) : undefined,
-      sent: 0,
-      index: 0,
-      stalled: false,
-      closed: false,
-      queue: Promise.resolve(),
-      keepalive: undefined,
-    };
+    if (planned !== undefined) return answer(response, planned, { error: `planned_${planned}` }, planned === 429 || planned === 503 ? { 'retry-after': '1' } : {});
+    if (request.headers.authorization !== `Bearer ${options.apiKey}`) return answer(response, 401, { error: 'unauthorized', message: 'missing or invalid API key' });
+    if (closed) return answer(response, 503, { error: 'shutting_down' });
+    if (streams.size >= (options.maxConnections ?? 5)) return answer(response, 429, { error: 'too_many_connections', message: `at most ${options.maxConnections ?? 5} concurrent streams per API key` }, { 'retry-after': '1' });
+
+    const requested = url.searchParams.get('types')?.split(',').map((type) => type.trim()).filter(Boolean);
+    const types = requested && requested.length > 0 ? new Set(requested) : undefined;
+    const stream = new SseStream(response, { faults, random: splitRandom, keepaliveMs: options.keepaliveMs ?? 30_000, types }, hooks);
     streams.add(stream);
-    response.on('close', () => {
-      stream.closed = true;
-      if (stream.keepalive) clearInterval(stream.keepalive);
-      streams.delete(stream);
-    });
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    if (faults.retryField !== undefined) response.write(`retry: ${faults.retryField}${lineEnding === 'cr' ? '\r' : '\n'}${lineEnding === 'cr' ? '\r' : '\n'}`);
-    response.write(formatComment('connected', lineEnding));
-    stream.keepalive = setInterval(() => {
-      if (!stream.stalled && !stream.closed) stream.queue = stream.queue.then(() => write(stream, formatComment('keepalive', lineEnding)).then(() => undefined));
-    }, keepaliveMs);
-    stream.keepalive.unref();
-    if (!options.rate) stream.queue = pull(stream);
+    void stream.closed.then(() => streams.delete(stream));
+    stream.start();
+    if (broadcaster) broadcaster.add(stream);
+    else void pullInto(stream, production, types ? catalog.filter((type) => types.has(type)) : undefined);
   };
 
   const server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const port = (server.address() as AddressInfo).port;
+  broadcaster?.start();
 
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     delivered,
+    get deliveredCount() {
+      return deliveredCount;
+    },
     get malformedSent() {
       return malformedSent;
     },
     get missed() {
-      return missed;
+      return broadcaster?.missed ?? 0;
     },
     get connections() {
       return connections;
     },
+    get pausedStreams() {
+      let paused = 0;
+      for (const stream of streams) if (stream.waitingForDrain) paused++;
+      return paused;
+    },
+    get bufferedBytes() {
+      let bytes = 0;
+      for (const stream of streams) bytes += stream.bufferedBytes;
+      return bytes;
+    },
     waitForDelivered(count, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (delivered.length >= count) {
-            waiters.delete(check);
+      return new Promise<void>((resolve, reject) => {
+        const waiter = {
+          check() {
+            if (deliveredCount < count) return;
+            waiters.delete(waiter);
             clearTimeout(timer);
             resolve();
-          }
+          },
+          fail(error: Error) {
+            waiters.delete(waiter);
+            clearTimeout(timer);
+            reject(error);
+          },
         };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`generator: ${delivered.length} of ${count} events delivered after ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
+        const timer = setTimeout(() => waiter.fail(new Error(`generator: ${deliveredCount} of ${count} events delivered after ${timeoutMs} ms`)), timeoutMs);
+        waiters.add(waiter);
+        waiter.check();
+        if (closed && waiters.has(waiter)) waiter.fail(new Error(`generator: closed with ${deliveredCount} of ${count} events delivered`));
       });
     },
     async close() {
-      closing = true;
-      if (ticker) clearInterval(ticker);
-      for (const stream of streams) {
-        stream.closed = true;
-        if (stream.keepalive) clearInterval(stream.keepalive);
-        stream.response.socket?.destroy();
+      if (!closed) {
+        closed = true;
+        broadcaster?.stop();
+        for (const waiter of waiters) waiter.fail(new Error(`generator: closed with ${deliveredCount} events delivered`));
+        for (const stream of streams) stream.destroy();
       }
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
 }
