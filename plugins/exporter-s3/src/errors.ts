@@ -19,13 +19,16 @@ export interface RequestTarget {
 
 // S3 asks to slow down, or had a passing problem on its side. RequestTimeTooSkewed is here
 // too: the SDK corrects its clock offset from the failed answer, so the next attempt passes.
-// BadDigest and IncompleteBody mean the body was damaged or cut in transit.
+// BadDigest and IncompleteBody mean the body was damaged or cut in transit. ExpiredToken:
+// temporary credentials (roles, IRSA, SSO) ran out between signing and arrival; the
+// default chain refreshes them for the next attempt.
 const TRANSIENT = new Set([
   'SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'RequestTimeout',
   'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'OperationAborted', 'BadDigest', 'IncompleteBody', 'KMS.ThrottlingException',
+  'ExpiredToken', 'TokenRefreshRequired',
 ]);
 const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError', 'AbortError']);
-const CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'CredentialsProviderError']);
+const CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken']);
 const WRONG_REGION = new Set(['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException']);
 
 /** Seconds (or an HTTP date) from a Retry-After header, as milliseconds. */
@@ -69,6 +72,10 @@ export function classify(error: unknown, target: RequestTarget): Error {
   }
   if (WRONG_REGION.has(name) || status === 301) {
     return new PermanentError(`bucket "${bucket}" is not in region "${target.region}" (${why}${e.message ? `: ${redact(e.message)}` : ''}); set region to the bucket's`);
+  }
+  if (name === 'CredentialsProviderError') {
+    // Nothing in the chain answered (or an instance metadata service did not, this time).
+    return new RetryableError(`no AWS credentials for bucket "${bucket}": ${redact(e.message ?? name)}`, { cause: error });
   }
   if (status === undefined || NETWORK.has(name) || NETWORK.has(e.code ?? '')) {
     return new RetryableError(`cannot reach S3 for bucket "${bucket}": ${redact(e.message ?? name)}`, { cause: error });

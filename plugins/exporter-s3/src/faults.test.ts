@@ -39,6 +39,7 @@ describe('errors from the real SDK, classified for the host', () => {
     [{ status: 429, code: 'TooManyRequests' }, 'S3 answered TooManyRequests (429) for bucket "ferry-archive"'],
     [{ status: 403, code: 'RequestTimeTooSkewed' }, 'S3 answered RequestTimeTooSkewed (403) for bucket "ferry-archive"'],
     [{ status: 400, code: 'BadDigest' }, 'S3 answered BadDigest (400) for bucket "ferry-archive"'],
+    [{ status: 400, code: 'ExpiredToken', message: 'The provided token has expired.' }, 'S3 answered ExpiredToken (400) for bucket "ferry-archive"'],
   ] as const)('%o is retried', async (fault, message) => {
     const error = await exportDuring(fault, 'retried');
     expect(error).toBeInstanceOf(RetryableError);

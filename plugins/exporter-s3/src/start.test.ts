@@ -100,6 +100,16 @@ describe('the start check', () => {
     expect(await peer.objects('ferry-archive', 'badsecret/')).toEqual([]);
   });
 
+  it('only warns when the default chain finds no credentials (they may appear: a role, a mounted token)', async () => {
+    const none = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_CONFIG_FILE: '/nonexistent/config', AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: '' };
+    await withEnv(none, async () => {
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE']) delete process.env[name];
+      const error = await failure(exporter({ prefix: 'nocredentials' }).start());
+      expect(error).toBeInstanceOf(RetryableError);
+      expect(error.message).toMatch(/^no AWS credentials for bucket "ferry-archive": /);
+    });
+  });
+
   it('only warns (a retryable error) when S3 is unreachable or unavailable', async () => {
     const unreachable = await failure(exporterOn(peer, 'ferry-archive', { endpoint: 'http://127.0.0.1:9', connectTimeoutMs: 2000 }).start());
     expect(unreachable).toBeInstanceOf(RetryableError);
