@@ -120,6 +120,7 @@ export async function startS3Peer(options: { buckets: readonly string[] }): Prom
   const received: ReceivedPut[] = [];
   const violations: string[] = [];
   const requests = { total: 0, puts: 0 };
+  const held = new Set<NodeJS.Timeout>();
 
   const exists = (bucket: string, key: string) =>
     client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
@@ -181,8 +182,13 @@ export async function startS3Peer(options: { buckets: readonly string[] }): Prom
       return;
     }
     const run = () => handle(req, res).catch(() => res.destroy());
-    if (fault && 'delayMs' in fault) setTimeout(run, fault.delayMs);
-    else void run();
+    if (fault && 'delayMs' in fault) {
+      const timer = setTimeout(() => {
+        held.delete(timer);
+        void run();
+      }, fault.delayMs);
+      held.add(timer);
+    } else void run();
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   for (const bucket of options.buckets) await client.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -218,6 +224,7 @@ export async function startS3Peer(options: { buckets: readonly string[] }): Prom
       return out.sort((a, b) => a.key.localeCompare(b.key));
     },
     async close() {
+      for (const timer of held) clearTimeout(timer);
       client.destroy();
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
