@@ -29,7 +29,16 @@ const onStop = (stop: () => Promise<void>): void => {
 const program = new Command('ferry-generator')
   .description('A Grantex-compatible event generator for trying Ferry out, tests and benchmarks: the SSE stream, and the same events as signed webhooks.')
   .showHelpAfterError()
-  .addHelpText('after', `\nEvent types: ${EVENT_TYPES.join(', ')}`);
+  .addHelpText(
+    'after',
+    `
+Examples:
+  ferry-generator serve --api-key demo --rate 200
+  ferry-generator serve --api-key demo --rate 0 --total 100000 --seed 1 --record sent.ndjson
+  ferry-generator webhook --url http://127.0.0.1:8788/webhooks/grantex --secret whsec_x --total 1000
+
+Event types: ${EVENT_TYPES.join(', ')}`,
+  );
 
 interface ServeOptions {
   host: string;

@@ -159,11 +159,11 @@ describe('deliverWebhooks', () => {
 
   it('paces deliveries at `rate` per second', async () => {
     const hook = await endpoint();
+    const started = performance.now();
     const run = deliverWebhooks({ url: hook.url, secret: SECRET, total: 6, rate: 20, concurrency: 6 });
     await run.done;
-    const at = hook.deliveries.map((d) => d.at);
-    // The sixth starts 5 × 50 ms after the first at the earliest.
-    expect(at[5]! - at[0]!).toBeGreaterThanOrEqual(240);
+    // A lower bound only: the sixth delivery may not start before 5 × 50 ms.
+    expect(hook.deliveries[5]!.at - started).toBeGreaterThanOrEqual(245);
   });
 });
 
