@@ -123,6 +123,17 @@ describe('the Grantex SSE contract', () => {
     await expect(server.waitForDelivered(1, 50)).resolves.toBeUndefined();
   });
 
+  it('can report deliveries to a callback instead of keeping them', async () => {
+    const seen: FerryEvent[] = [];
+    const server = await generator({ total: 30, keepDelivered: false, onDelivered: (events) => seen.push(...events) });
+    const client = stream(server);
+    await server.waitForDelivered(30);
+    await until(() => client.messages.length === 30, 'every event');
+    expect(server.delivered).toEqual([]);
+    expect(server.deliveredCount).toBe(30);
+    expect(seen).toEqual(decoded(client));
+  });
+
   it('rejects a wait that times out, saying how far it got', async () => {
     const server = await generator({ total: 0 });
     await expect(server.waitForDelivered(1, 20)).rejects.toThrow('0 of 1 events delivered after 20 ms');

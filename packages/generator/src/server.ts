@@ -64,7 +64,10 @@ export async function startGenerator(options: GeneratorOptions): Promise<Generat
     if (planned !== undefined) return answer(response, planned, { error: `planned_${planned}` }, planned === 429 || planned === 503 ? { 'retry-after': '1' } : {});
     if (request.headers.authorization !== `Bearer ${options.apiKey}`) return answer(response, 401, { error: 'unauthorized', message: 'missing or invalid API key' });
     if (closed) return answer(response, 503, { error: 'shutting_down' });
-    if (streams.size >= (options.maxConnections ?? 5)) return answer(response, 429, { error: 'too_many_connections', message: `at most ${options.maxConnections ?? 5} concurrent streams per API key` }, { 'retry-after': '1' });
+    // A stream the server already ended (dropAfter) no longer counts, though its socket may still be closing.
+    let open = 0;
+    for (const other of streams) if (!other.isClosed) open++;
+    if (open >= (options.maxConnections ?? 5)) return answer(response, 429, { error: 'too_many_connections', message: `at most ${options.maxConnections ?? 5} concurrent streams per API key` }, { 'retry-after': '1' });
 
     const requested = url.searchParams.get('types')?.split(',').map((type) => type.trim()).filter(Boolean);
     const types = requested && requested.length > 0 ? new Set(requested) : undefined;

@@ -62,6 +62,11 @@ export class SseStream {
     return this.#state === 'open';
   }
 
+  /** Ended by either side (its socket may still be closing). */
+  get isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
   get waitingForDrain(): boolean {
     return this.#waitingForDrain;
   }
