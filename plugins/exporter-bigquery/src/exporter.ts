@@ -1,110 +1,125 @@
-import { BigQuery, type Table } from '@google-cloud/bigquery';
-import { PassThroughClient } from 'google-auth-library';
-import { PermanentError, RetryableError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext, type RejectedEvent } from '@ferry/sdk';
+import type { Table } from '@google-cloud/bigquery';
+import { ConfigError, isPermanent, PermanentError, RetryableError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext, type RejectedEvent } from '@ferry/sdk';
 import type { BigQueryConfig } from './config.js';
-import { classify, startProblem } from './errors.js';
-import { encodeRows, LIMITS, requests, type EncodedRow, type Row } from './rows.js';
+import { openTable, tableName } from './client.js';
+import { encodeRow, oversize, planRequests, requestBody, requestBytes, type EncodedRow } from './encode.js';
+import { insertFailure, isTooLarge, rowFailure } from './errors.js';
+import { insertAll, type InsertAllResponse } from './send.js';
+import { prepareTable, type TableFacts } from './table.js';
 
-/** The seed's columns, plus `ferry` for the integrity link (nullable). */
-export const TABLE_SCHEMA = {
-  fields: [
-    { name: 'event_id', type: 'STRING', mode: 'REQUIRED' },
-    { name: 'event_type', type: 'STRING', mode: 'REQUIRED' },
-    { name: 'created_at', type: 'STRING', mode: 'REQUIRED' },
-    { name: 'data', type: 'STRING', mode: 'NULLABLE' },
-    { name: 'ferry', type: 'STRING', mode: 'NULLABLE' },
-  ],
-};
+/** How long start waits for BigQuery before leaving the check to the first export. */
+const START_TIMEOUT_MS = 30_000;
 
-interface InsertFailure {
-  readonly row?: Row;
-  readonly errors?: ReadonlyArray<{ readonly reason?: string; readonly message?: string }>;
+/** What one insertAll request came to: rows not inserted, and whether to stop sending. */
+interface RequestOutcome {
+  readonly rejected: RejectedEvent[];
+  /** Set when the destination is failing as a whole: the batch's remaining requests wait for the retry. */
+  readonly halt?: Error;
 }
 
 /**
- * Streaming inserts with the seed's row mapping and `insertId` = the event id. The client
- * library's own retries are off — they would assign nothing new here (Ferry sets the ids),
- * but they retry rows BigQuery called invalid and hide failures from the host — so each
- * export is exactly one request per chunk, and per-row outcomes go back to the host.
+ * Streaming inserts with the seed's row mapping and `insertId` = the event id. Each export
+ * sends the batch as one insertAll request, or several when it is over BigQuery's limits,
+ * and hands per-row outcomes back to the host: rows BigQuery calls invalid are
+ * dead-lettered with its reason, rows it only "stopped" are retried, the rest are in.
  */
 export class BigQueryExporter implements Exporter {
   readonly #ctx: ExporterContext<BigQueryConfig>;
   readonly #table: Table;
   readonly #name: string;
-  #withEnvelope = false;
+  #facts: TableFacts | undefined;
 
   constructor(ctx: ExporterContext<BigQueryConfig>) {
     this.#ctx = ctx;
-    const { config } = ctx;
-    const client = new BigQuery({
-      projectId: config.projectId,
-      ...(config.apiEndpoint ? { apiEndpoint: config.apiEndpoint } : {}),
-      ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}),
-      ...(config.anonymous ? { authClient: new PassThroughClient() } : {}),
-      ...(config.location ? { location: config.location } : {}),
-      autoRetry: false,
-      maxRetries: 0,
-    });
-    this.#table = client.dataset(config.datasetId).table(config.tableId);
-    this.#name = `${config.projectId}.${config.datasetId}.${config.tableId}`;
+    this.#table = openTable(ctx.config);
+    this.#name = tableName(ctx.config);
   }
 
-  /** Checks the table exists (or creates it), and whether it has the `ferry` column. */
+  /** Checks (or creates) the table. If BigQuery cannot be reached, the first export checks again. */
   async start(): Promise<void> {
-    const { config } = this.#ctx;
-    try {
-      const [exists] = await this.#table.exists();
-      if (!exists && config.createTable) {
-        await this.#table.create({ schema: TABLE_SCHEMA, timePartitioning: { type: 'DAY' }, clustering: { fields: ['event_type'] } });
-        this.#ctx.logger.info(`created BigQuery table ${this.#name}`);
-      }
-      const [metadata] = await this.#table.getMetadata();
-      const fields = (metadata as { schema?: { fields?: Array<{ name?: string }> } }).schema?.fields ?? [];
-      this.#withEnvelope = fields.some((f) => f.name === 'ferry');
-    } catch (error) {
-      throw startProblem(error, this.#name);
-    }
+    const { config, logger } = this.#ctx;
+    if (config.anonymous && config.keyFilename) logger.warn('anonymous is set, so keyFilename is not used', { table: this.#name });
+    const emulator = process.env.BIGQUERY_EMULATOR_HOST;
+    if (emulator) logger.warn('BIGQUERY_EMULATOR_HOST is set: the client sends every request there, whatever apiEndpoint says', { emulator, table: this.#name });
+    this.#facts = await this.#prepare(AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(START_TIMEOUT_MS)]));
   }
 
   async export(batch: Batch, context: ExportContext): Promise<ExportResult | void> {
+    const facts = this.#facts ?? (this.#facts = await this.#prepareLate(context.signal));
     const rejected: RejectedEvent[] = [];
-    const fitting: EncodedRow[] = [];
-    for (const row of encodeRows(batch, this.#withEnvelope)) {
-      if (row.bytes > LIMITS.rowBytes) rejected.push({ index: row.index, error: new PermanentError(`row of ${row.bytes} bytes is over BigQuery's 10 MB row limit`) });
-      else fitting.push(row);
+    const sendable: EncodedRow[] = [];
+    batch.events.forEach((event, index) => {
+      const row = encodeRow(event, index, facts.ferryColumn);
+      const tooLarge = oversize(row);
+      if (tooLarge === undefined) sendable.push(row);
+      else rejected.push({ index, error: new PermanentError(tooLarge) });
+    });
+    const requests = planRequests(sendable);
+    for (let at = 0; at < requests.length; at++) {
+      const outcome = await this.#send(requests[at] as EncodedRow[], context.signal);
+      rejected.push(...outcome.rejected);
+      if (outcome.halt !== undefined) {
+        const halt = outcome.halt;
+        for (const rest of requests.slice(at + 1)) rejected.push(...rest.map((row) => ({ index: row.index, error: halt })));
+        break;
+      }
     }
-    for (const chunk of requests(fitting)) rejected.push(...(await this.#insert(chunk, context.signal)));
+    if (rejected.length === 0) return undefined;
+    // The whole batch failed for one reason: say so as one error (it carries any Retry-After).
     if (rejected.length === batch.count && rejected.every((r) => r.error === rejected[0]?.error)) throw rejected[0]?.error;
-    return rejected.length > 0 ? { rejected } : undefined;
+    return { rejected };
   }
 
-  async #insert(rows: readonly EncodedRow[], signal: AbortSignal): Promise<RejectedEvent[]> {
-    if (signal.aborted) return rows.map((r) => ({ index: r.index, error: new RetryableError('aborted') }));
-    const byRow = new Map(rows.map((r) => [r.row, r.index]));
+  #prepare(signal: AbortSignal): Promise<TableFacts> {
+    const { config, logger } = this.#ctx;
+    return prepareTable(this.#table, { name: this.#name, createTable: config.createTable, location: config.location, logger, signal });
+  }
+
+  /** The start check, run by the first export when start could not reach BigQuery. */
+  async #prepareLate(signal: AbortSignal): Promise<TableFacts> {
     try {
-      await this.#table.insert(
-        rows.map((r) => r.row),
-        { raw: true, partialRetries: 0, skipInvalidRows: false, ignoreUnknownValues: false },
-      );
-      return [];
+      return await this.#prepare(signal);
     } catch (error) {
-      const failures = (error as { name?: string; errors?: InsertFailure[] }).errors;
-      if ((error as { name?: string }).name !== 'PartialFailureError' || failures === undefined) {
-        const classified = classify(error, this.#name);
-        return rows.map((r) => ({ index: r.index, error: classified }));
-      }
-      return failures.flatMap((failure) => {
-        const index = failure.row === undefined ? undefined : byRow.get(failure.row);
-        if (index === undefined) return [];
-        const reasons = failure.errors ?? [];
-        const invalid = reasons.find((r) => r.reason !== 'stopped');
-        // "stopped": the row was fine but not inserted because a neighbour was invalid.
-        if (invalid === undefined) return [{ index, error: new RetryableError('BigQuery did not insert this row because another row of its request was invalid (stopped)') }];
-        const message = `BigQuery refused the row (${invalid.reason ?? 'invalid'}): ${invalid.message ?? ''}`.trim();
-        return [{ index, error: RETRYABLE_ROW_REASONS.has(invalid.reason ?? '') ? new RetryableError(message) : new PermanentError(message) }];
-      });
+      // A table that turned out missing or forbidden: the component cannot work (the events are dead-lettered with the reason).
+      if (error instanceof ConfigError) this.#ctx.reportError(error);
+      throw error;
     }
+  }
+
+  async #send(rows: readonly EncodedRow[], signal: AbortSignal): Promise<RequestOutcome> {
+    let response: InsertAllResponse;
+    try {
+      response = await insertAll(this.#table, requestBody(rows), signal);
+    } catch (error) {
+      if (isTooLarge(error)) return this.#split(rows, error, signal);
+      const failure = error instanceof RetryableError ? error : insertFailure(error, this.#name);
+      return { rejected: rows.map((row) => ({ index: row.index, error: failure })), ...(isPermanent(failure) ? {} : { halt: failure }) };
+    }
+    return { rejected: rowOutcomes(response, rows) };
+  }
+
+  /** Something between here and BigQuery (a proxy) takes less than BigQuery does: send halves. */
+  async #split(rows: readonly EncodedRow[], error: unknown, signal: AbortSignal): Promise<RequestOutcome> {
+    if (rows.length === 1) {
+      const row = rows[0] as EncodedRow;
+      const refusal = insertFailure(error, this.#name).message;
+      return { rejected: [{ index: row.index, error: new PermanentError(`event ${row.eventId} alone makes a request of ${requestBytes(rows)} bytes, refused as too large: ${refusal}`) }] };
+    }
+    const half = Math.ceil(rows.length / 2);
+    const first = await this.#send(rows.slice(0, half), signal);
+    if (first.halt !== undefined) return { rejected: [...first.rejected, ...rows.slice(half).map((row) => ({ index: row.index, error: first.halt as Error }))], halt: first.halt };
+    const second = await this.#send(rows.slice(half), signal);
+    return { rejected: [...first.rejected, ...second.rejected], ...(second.halt ? { halt: second.halt } : {}) };
   }
 }
 
-const RETRYABLE_ROW_REASONS = new Set(['backendError', 'internalError', 'timeout', 'rateLimitExceeded']);
+/** Per-row outcomes of a request BigQuery answered: rows not in `insertErrors` were inserted. */
+function rowOutcomes(response: InsertAllResponse, rows: readonly EncodedRow[]): RejectedEvent[] {
+  const rejected = new Map<number, RejectedEvent>();
+  for (const entry of response.insertErrors ?? []) {
+    const row = typeof entry.index === 'number' ? rows[entry.index] : undefined;
+    if (row === undefined || rejected.has(row.index)) continue;
+    rejected.set(row.index, { index: row.index, error: rowFailure(entry.errors ?? [], row.eventId) });
+  }
+  return [...rejected.values()];
+}

@@ -1,14 +1,17 @@
 import { defineExporter } from '@ferry/sdk';
 import { configSchema } from './config.js';
+import { LIMITS } from './encode.js';
 import { BigQueryExporter } from './exporter.js';
-import { LIMITS } from './rows.js';
 
 export default defineExporter({
   type: 'bigquery',
   description: 'Streams events into a BigQuery table with the seed row mapping and insertId = event id, retrying only the rows that can succeed.',
   stability: 'beta',
   configSchema,
+  // The seed's batchSize; flushIntervalMs has no seed default, so the host's applies.
   batchDefaults: { batchSize: 500 },
-  limits: { maxBatchSize: LIMITS.rows, maxBatchBytes: 8 * 1024 * 1024 },
+  // insertAll's hard limits. The request is larger than the batch's NDJSON (`data` is a JSON
+  // string inside JSON), so a batch near the byte limit is sent as several requests.
+  limits: { maxBatchSize: LIMITS.rows, maxBatchBytes: LIMITS.requestBytes },
   create: (ctx) => new BigQueryExporter(ctx),
 });
