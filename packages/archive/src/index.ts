@@ -1,6 +1,7 @@
 export { archiveKey, parseArchiveKey, objectExtension, KEY_LAYOUTS } from './key.js';
 export type { KeyLayout, Compression, KeyInput, ParsedKey } from './key.js';
 export { encodeObject, archiveLines, NDJSON_CONTENT_TYPE } from './object.js';
-export { ENVELOPE_VERSION, ENVELOPE_FIELD, OBJECT_METADATA } from './envelope.js';
-export { hashText, unhashedText, linkHash, splitLine, linkOf, eventOf, GENESIS } from './chain.js';
-export type { ChainLink, ChainAlgorithm } from './chain.js';
+export { ENVELOPE_VERSION, ENVELOPE_FIELD, OBJECT_METADATA, GENESIS } from './envelope.js';
+export type { ChainLink, ChainAlgorithm, UnhashedLink } from './envelope.js';
+export { canonicalize, linkText, recordText, linkHash, linkOf, storedRecordText, createLinkHasher, MissingSecretError } from './chain.js';
+export type { LinkHasher } from './chain.js';

@@ -47,16 +47,3 @@ describe('archive records', async () => {
     ]);
   });
 });
-
-describe('chain links over the exact text', async () => {
-  const { linkHash, splitLine } = await import('./chain.js');
-  it('covers the record as written, without its hash, and splits a stored line back into both', () => {
-    const event = { id: 'evt_1', type: 't', createdAt: '2026-03-01T12:00:00Z', data: { a: 'é' } };
-    const link = { v: 1, writer: 'w', seq: 1, alg: 'sha256' as const, prev: '0'.repeat(64) };
-    const hash = linkHash(event, link);
-    const line = JSON.stringify({ ...event, ferry: { ...link, hash } });
-    expect(splitLine(line)).toEqual({ unhashed: JSON.stringify({ ...event, ferry: link }), hash });
-    expect(splitLine(line.replace('"a":"é"', '"a": "é"'))?.unhashed).not.toBe(JSON.stringify({ ...event, ferry: link }));
-    expect(splitLine('{"id":"x"}')).toBeUndefined();
-  });
-});

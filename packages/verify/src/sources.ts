@@ -1,42 +1,83 @@
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createS3Client } from '@ferry/exporter-s3/client';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+
+// The SDK warns at every start that releases after January 2027 need Node 22; Ferry pins a
+// major that runs on Node 20 (as the s3 exporter does).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** One object of an archive, opened only when read. */
 export interface ArchiveEntry {
+  /** The key relative to the archive's root (S3: the whole key, prefix included). */
   readonly key: string;
-  open(): Promise<Readable>;
+  open(signal?: AbortSignal): Promise<Readable>;
 }
 
+/** How to reach an archive on S3 or an S3-compatible store (the s3 exporter's options). */
 export interface S3SourceOptions {
+  /** Default: `AWS_REGION`, else `us-east-1`. */
   readonly region?: string;
+  /** An S3-compatible endpoint (MinIO, R2, B2). */
   readonly endpoint?: string;
+  /** Address the bucket as `<endpoint>/<bucket>` (most S3-compatible stores). */
   readonly forcePathStyle?: boolean;
+  /** Fixed credentials; otherwise the AWS SDK's default chain (environment, profile, role). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 }
 
-async function* walk(root: string, directory: string): AsyncGenerator<string> {
-  const entries = (await readdir(directory, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) yield* walk(root, path);
-    else yield relative(root, path).split(sep).join('/');
+/** `s3://bucket/prefix` → bucket and prefix; undefined for a directory path. */
+export function parseS3Url(source: string): { bucket: string; prefix: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(source);
+  return match ? { bucket: match[1] as string, prefix: match[2] ?? '' } : undefined;
+}
+
+/** A directory path or `s3://bucket/prefix`: its objects in key order, listed as they are read. */
+export function archiveEntries(source: string, options: S3SourceOptions = {}): AsyncGenerator<ArchiveEntry> {
+  const s3 = parseS3Url(source);
+  return s3 ? s3Entries(s3.bucket, s3.prefix, options) : directoryEntries(source);
+}
+
+/**
+ * The files under a directory in the order S3 would list the same keys (byte order of
+ * the whole key), one directory at a time so memory stays flat for a year of archive:
+ * a directory's entries sort as if a directory's name ended in `/`.
+ */
+async function* directoryEntries(root: string): AsyncGenerator<ArchiveEntry> {
+  yield* walk(root, '');
+}
+
+async function* walk(root: string, relative: string): AsyncGenerator<ArchiveEntry> {
+  const entries = await readdir(join(root, relative), { withFileTypes: true });
+  const named = entries
+    .filter((entry) => !entry.name.startsWith('.') && (entry.isDirectory() || entry.isFile()))
+    .map((entry) => ({ entry, sortKey: Buffer.from(entry.isDirectory() ? `${entry.name}/` : entry.name) }))
+    .sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
+  for (const { entry } of named) {
+    const key = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory()) yield* walk(root, key);
+    else yield { key, open: async () => createReadStream(join(root, key)) };
   }
 }
 
-/** The files of a local archive, in key order (sorted whole keys, as S3 lists them). */
-async function* directoryEntries(root: string): AsyncGenerator<ArchiveEntry> {
-  // Directory-by-directory order equals key order for the layouts Ferry writes; sorting the
-  // keys of one directory at a time keeps memory flat for a year of archive.
-  for await (const key of walk(root, root)) yield { key, open: async () => createReadStream(join(root, key)) };
+/** A client for reading: the SDK's own retries on (a long scan should survive a hiccup), checksums only where required. */
+export function createReadClient(options: S3SourceOptions): S3Client {
+  return new S3Client({
+    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
+    forcePathStyle: options.forcePathStyle ?? false,
+    maxAttempts: 5,
+    // Several S3-compatible stores reject or mangle the SDK's default CRC32 checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }
 
-/** The objects under an S3 prefix, in key order, a page of 1000 at a time. */
+/** The objects under an S3 prefix, in key order (as ListObjectsV2 returns them), a page of 1000 at a time. */
 async function* s3Entries(bucket: string, prefix: string, options: S3SourceOptions): AsyncGenerator<ArchiveEntry> {
-  const client = createS3Client({ region: options.region ?? process.env.AWS_REGION ?? 'us-east-1', endpoint: options.endpoint, forcePathStyle: options.forcePathStyle ?? false });
+  const client = createReadClient(options);
   try {
     let token: string | undefined;
     do {
@@ -45,18 +86,12 @@ async function* s3Entries(bucket: string, prefix: string, options: S3SourceOptio
         const key = item.Key as string;
         yield {
           key,
-          open: async () => (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable,
+          open: async (signal) => (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {})).Body as Readable,
         };
       }
-      token = page.NextContinuationToken;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   } finally {
     client.destroy();
   }
-}
-
-/** A directory path or `s3://bucket/prefix`. */
-export function archiveEntries(source: string, options: S3SourceOptions = {}): AsyncGenerator<ArchiveEntry> {
-  const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(source);
-  return s3 ? s3Entries(s3[1] as string, s3[2] ?? '', options) : directoryEntries(source);
 }

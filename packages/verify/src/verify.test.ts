@@ -1,191 +1,306 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm, unlink, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { createBatch, type FerryEvent, type Processor } from '@ferry/sdk';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { FerryEvent } from '@ferry/sdk';
 import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
-import { archiveKey, encodeObject, type Compression } from '@ferry/archive';
-import integrity from '@ferry/processor-integrity';
+import { canonicalize } from '@ferry/archive';
 import redact from '@ferry/processor-redact';
 import { startS3Peer, type S3Peer } from '@ferry/exporter-s3/testing';
-import { verifyArchive, renderReport } from './index.js';
+import { readVerifySecret, renderReport, verifyArchive } from './index.js';
+import { archiveWriter, chain, events, ingest, type ArchiveWriter } from './testing/archive.js';
 
-let dir: string;
+let archive: ArchiveWriter;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ferry-verify-'));
+  archive = archiveWriter(await mkdtemp(join(tmpdir(), 'ferry-verify-')));
 });
-afterEach(() => rm(dir, { recursive: true, force: true }));
+afterEach(() => rm(archive.dir, { recursive: true, force: true }));
 
-const events = (n: number, from = 0): FerryEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `evt_${from + i}`, type: 'grant.created', createdAt: `2026-03-0${1 + Math.floor((from + i) / 20)}T12:00:00Z`, data: { n: from + i, principalId: `user-${from + i}` } }));
-
-function chain(writerId: string, secret?: string): Processor {
-  return integrity.create(createTestContext(resolveConfig(integrity.configSchema, { writerId, ...(secret ? { secret } : {}) }), { storageDirectory: '/tmp' }));
-}
-
-/** Writes `batches` of linked events as archive objects; returns their keys in order. */
-async function archive(processor: Processor, batches: number[], options: { compression?: Compression; start?: number; firstSeq?: number; prefix?: string } = {}): Promise<string[]> {
-  const keys: string[] = [];
-  let next = options.start ?? 0;
-  let seq = options.firstSeq ?? 0;
-  for (const [i, size] of batches.entries()) {
-    const linked = processor.process!(events(size, next)) as FerryEvent[];
-    const batch = createBatch({ events: linked, receivedAt: Date.parse('2026-03-01T12:00:00Z') + (options.start ?? 0) * 1000 + i * 1000, firstSeq: seq });
-    const key = archiveKey({ prefix: options.prefix ?? 'grantex-events', layout: 'daily', compression: options.compression ?? 'none', receivedAt: batch.receivedAt, firstSeq: seq, batchId: batch.id });
-    await mkdir(dirname(join(dir, key)), { recursive: true });
-    await writeFile(join(dir, key), await encodeObject(batch, options.compression ?? 'none'));
-    keys.push(key);
+/** `sizes` batches through one writer's chain, numbered on from `from`. */
+function linked(writer: ReturnType<typeof chain>, sizes: number[], from = 0): FerryEvent[][] {
+  let next = from;
+  return sizes.map((size) => {
+    const batch = ingest([writer], events(size, next));
     next += size;
-    seq += size;
-  }
-  return keys;
+    return batch;
+  });
 }
 
-async function editLines(key: string, edit: (lines: string[]) => string[]): Promise<void> {
-  const path = join(dir, key);
-  const text = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
-  await writeFile(path, `${edit(text).join('\n')}\n`);
-}
+const SECRET = 'chain-secret-0123456789';
 
-describe('ferry verify (the library)', () => {
-  it('passes an intact archive, counting records per writer and per day', async () => {
-    await archive(chain('w1'), [10, 10, 10, 10]);
-    const report = await verifyArchive(dir);
+describe('verifyArchive on a directory', () => {
+  it('passes an intact archive across objects, days and gzip, counting records per writer and per day', async () => {
+    const w = chain('w1');
+    await archive.write(linked(w, [10, 10]), { compression: 'gzip' });
+    await archive.write(linked(w, [10, 10], 20));
+    const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(true);
-    expect(report.writers).toEqual([{ writer: 'w1', verified: 40, firstSeq: 1, lastSeq: 40, duplicates: 0, gaps: [], broken: undefined }]);
-    expect(report.perDay).toEqual({ '2026-03-01': 20, '2026-03-02': 20 });
-    expect(renderReport(report)).toMatch(/^OK: .* — 4 objects, 40 records\n {2}writer w1: 40 records verified \(seq 1–40\)/);
+    expect(report.writers).toEqual([
+      { writer: 'w1', alg: 'sha256', verified: 40, firstSeq: 1, lastSeq: 40, duplicates: 0, gaps: [], epochs: [], broken: undefined, problems: [], problemCount: 0 },
+    ]);
+    expect(report).toMatchObject({ objects: 4, records: 40, unchained: 0, reformatted: 0, damaged: [], perDay: { '2026-03-01': 20, '2026-03-02': 20 } });
+    expect(renderReport(report)).toMatch(/^OK: .* — 4 objects, 40 records\n {2}writer w1: 40 records verified \(seq 1–40, sha256\)\n/);
   });
 
   it('finds a changed field, naming the object and line', async () => {
-    const keys = await archive(chain('w1'), [10, 10]);
-    await editLines(keys[1]!, (lines) => lines.map((l, i) => (i === 3 ? l.replace('"user-13"', '"user-666"') : l)));
-    const report = await verifyArchive(dir);
+    const keys = await archive.write(linked(chain('w1'), [10, 10]));
+    await archive.edit(keys[1]!, (lines) => lines.map((l, i) => (i === 3 ? l.replace('"user-13"', '"user-666"') : l)));
+    const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(false);
-    expect(report.writers[0]?.broken).toEqual({ key: keys[1], line: 4, problem: 'record 14 does not match its hash: it was modified, or forged without the chain\'s key' });
+    expect(report.writers[0]?.broken).toEqual({ key: keys[1], line: 4, kind: 'modified', seq: 14, problem: "record 14 does not match its hash: it was modified, or forged without the chain's key" });
+    expect(report.writers[0]?.problemCount).toBe(1); // the chain resumes after it: one change, one problem
+    expect(renderReport(report)).toContain(`BROKEN at ${keys[1]}:4: record 14 does not match its hash`);
   });
 
-  it('finds a deleted line as missing records between two places', async () => {
-    const keys = await archive(chain('w1'), [10, 10]);
-    await editLines(keys[0]!, (lines) => lines.filter((_, i) => i !== 4));
-    const report = await verifyArchive(dir);
+  it('finds a deleted line as a missing record between the two lines around it', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10, 10]));
+    await archive.edit(keys[0]!, (lines) => lines.filter((_, i) => i !== 4));
+    const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(false);
     expect(report.writers[0]?.gaps).toEqual([{ from: 5, to: 5, after: { key: keys[0], line: 4 }, before: { key: keys[0], line: 5 } }]);
-    expect(renderReport(report)).toContain(`MISSING records 5–5: between ${keys[0]}:4 and ${keys[0]}:5`);
+    expect(report.writers[0]?.problems).toEqual([]);
+    expect(renderReport(report)).toContain(`MISSING record 5: between ${keys[0]}:4 and ${keys[0]}:5 — deleted, or an object is missing`);
   });
 
-  it('finds a swapped pair', async () => {
-    const keys = await archive(chain('w1'), [10]);
-    await editLines(keys[0]!, (lines) => [lines[0]!, lines[2]!, lines[1]!, ...lines.slice(3)]);
-    const report = await verifyArchive(dir);
+  it('finds a swapped pair as a record out of order', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10]));
+    await archive.edit(keys[0]!, (lines) => [lines[0]!, lines[2]!, lines[1]!, ...lines.slice(3)]);
+    const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(false);
-    expect(report.writers[0]?.broken).toEqual({ key: keys[0], line: 3, problem: 'record 2 comes after record 3: inserted or reordered' });
+    expect(report.writers[0]?.broken).toEqual({ key: keys[0], line: 3, kind: 'reordered', seq: 2, problem: `record 2 is out of order: it comes after record 3 (${keys[0]}:2)` });
+    expect(report.writers[0]?.gaps).toEqual([]); // the record is there, only misplaced
   });
 
-  it('finds an inserted forged event, even one with a recomputed SHA-256 link', async () => {
-    const keys = await archive(chain('w1'), [10]);
-    await editLines(keys[0]!, (lines) => {
-      const previous = JSON.parse(lines[4]!) as FerryEvent & { ferry: Record<string, unknown> };
-      const forgedChain = chain('w1');
-      forgedChain.restore!({ writer: 'w1', seq: 5, hash: previous.ferry.hash as string });
-      const [forged] = forgedChain.process!([{ id: 'evt_forged', type: 'grant.revoked', createdAt: '2026-03-01T12:00:00Z', data: {} }]) as FerryEvent[];
+  it('finds an inserted event forged with a recomputed SHA-256 link: two records claim one position', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10]));
+    await archive.edit(keys[0]!, (lines) => {
+      const previous = JSON.parse(lines[4]!) as { ferry: { hash: string } };
+      const forger = chain('w1');
+      forger.restore!({ writer: 'w1', seq: 5, hash: previous.ferry.hash });
+      const [forged] = ingest([forger], [{ id: 'evt_forged', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { principalId: 'intruder' } }]);
       return [...lines.slice(0, 5), JSON.stringify(forged), ...lines.slice(5)];
     });
-    const report = await verifyArchive(dir);
+    const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(false);
-    expect(report.writers[0]?.broken).toEqual({ key: keys[0], line: 7, problem: 'record 6 comes after record 6: inserted or reordered' });
+    expect(report.writers[0]?.broken).toMatchObject({ key: keys[0], line: 7, kind: 'conflict', seq: 6 });
+    expect(report.writers[0]?.broken?.problem).toBe(`record 6 differs from the record 6 at ${keys[0]}:6: two records claim one position, so one was inserted or forged`);
   });
 
-  it('finds a deleted object, naming the objects around it', async () => {
-    const keys = await archive(chain('w1'), [10, 10, 10]);
-    await unlink(join(dir, keys[1]!));
-    const report = await verifyArchive(dir);
+  it('with an HMAC chain, finds a forged record at its own line: it cannot match without the key', async () => {
+    const keys = await archive.write(linked(chain('w1', SECRET), [10]));
+    await archive.edit(keys[0]!, (lines) => {
+      const forger = chain('w1', 'a-guessed-secret-value');
+      forger.restore!({ writer: 'w1', seq: 5, hash: (JSON.parse(lines[4]!) as { ferry: { hash: string } }).ferry.hash });
+      return [...lines.slice(0, 5), JSON.stringify(ingest([forger], events(1, 100))[0]), ...lines.slice(5)];
+    });
+    const report = await verifyArchive(archive.dir, { secret: SECRET });
+    expect(report.writers[0]?.broken).toMatchObject({ key: keys[0], line: 6, kind: 'modified', seq: 6 });
+  });
+
+  it('finds a deleted object as a gap naming the objects around it', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10, 10, 10]));
+    await unlink(join(archive.dir, keys[1]!));
+    const report = await verifyArchive(archive.dir);
+    expect(report.ok).toBe(false);
     expect(report.writers[0]?.gaps).toEqual([{ from: 11, to: 20, after: { key: keys[0], line: 10 }, before: { key: keys[2], line: 1 } }]);
-    expect(report.ok).toBe(false);
+    expect(renderReport(report)).toContain(`MISSING records 11–20: between ${keys[0]}:10 and ${keys[2]}:1`);
   });
 
-  it('finds a truncated gzip object, with the line where it ends', async () => {
-    const keys = await archive(chain('w1'), [10, 10], { compression: 'gzip' });
-    const path = join(dir, keys[0]!);
+  it('finds a truncated gzip object, naming the line where it ends, and goes on with the next object', async () => {
+    const keys = await archive.write(linked(chain('w1'), [200, 10]), { compression: 'gzip' });
+    const path = join(archive.dir, keys[0]!);
     const whole = await readFile(path);
-    await writeFile(path, whole.subarray(0, Math.floor(whole.length * 0.6)));
-    const report = await verifyArchive(dir);
+    await writeFile(path, whole.subarray(0, Math.floor(whole.length * 0.5)));
+    const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(false);
-    expect(report.damaged[0]?.key).toBe(keys[0]);
-    expect(report.damaged[0]?.problem).toMatch(/^the object cannot be read past line \d+: unexpected end of file/);
-    expect(gunzipSync(whole).toString().split('\n').length).toBeGreaterThan(report.damaged[0]!.line);
+    const [damage] = report.damaged;
+    expect(damage?.key).toBe(keys[0]);
+    expect(damage?.problem).toBe(`the object is damaged: it cannot be read past line ${damage!.line - 1}: unexpected end of file (truncated or corrupted)`);
+    const readable = report.writers[0]!.gaps[0]!;
+    expect(damage!.line).toBeGreaterThan(1);
+    expect(damage!.line).toBeLessThan(200);
+    // The records after the cut are missing from the chain, between the last readable line and the next object.
+    expect(readable).toEqual({ from: damage!.line - 1 + 1, to: 200, after: { key: keys[0], line: damage!.line - 1 }, before: { key: keys[1], line: 1 } });
   });
 
-  it('reports duplicates identical to their original as at-least-once delivery, not tampering', async () => {
-    const keys = await archive(chain('w1'), [10, 10]);
-    const repeated = (await readFile(join(dir, keys[0]!), 'utf8')).split('\n').filter(Boolean).slice(6);
-    await editLines(keys[1]!, (lines) => [...repeated, ...lines]);
-    const report = await verifyArchive(dir);
-    expect(report.ok).toBe(true);
-    expect(report.writers[0]?.duplicates).toBe(4);
-    expect(renderReport(report)).toContain('4 duplicates identical to their original (at-least-once delivery, not tampering)');
+  it('finds a plain object cut in the middle of a line', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10]));
+    const path = join(archive.dir, keys[0]!);
+    const text = await readFile(path, 'utf8');
+    const fifthLineEnd = text.split('\n').slice(0, 5).join('\n').length;
+    await writeFile(path, text.slice(0, fifthLineEnd + 20)); // five whole lines, then the start of the sixth
+    const report = await verifyArchive(archive.dir);
+    expect(report.damaged).toEqual([{ key: keys[0], line: 6, problem: 'the object is damaged: it ends inside line 6, which is cut off (truncated)' }]);
   });
 
-  it('verifies two writers in one prefix independently', async () => {
-    const a = chain('writer-a');
-    const b = chain('writer-b');
-    await archive(a, [5, 5], { start: 0 });
-    await archive(b, [7], { start: 100, firstSeq: 0 });
-    const report = await verifyArchive(dir);
+  it('reports duplicates identical to their original as at-least-once delivery, not tampering, and counts each event once per day', async () => {
+    const w = chain('w1');
+    const batches = linked(w, [10, 10]);
+    await archive.write(batches);
+    await archive.write([[...batches[1]!.slice(4), ...linked(w, [5], 20)[0]!]]); // a retried, re-cut batch after a crash
+    const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(true);
-    expect(report.writers.map((w) => [w.writer, w.verified])).toEqual([['writer-a', 10], ['writer-b', 7]]);
+    expect(report.writers[0]).toMatchObject({ verified: 25, duplicates: 6, lastSeq: 25 });
+    expect(report.perDay).toEqual({ '2026-03-01': 20, '2026-03-02': 5 });
+    expect(renderReport(report)).toContain('6 duplicates identical to their original (at-least-once delivery, not tampering)');
+  });
+
+  it('does not take a changed copy of a record for a duplicate', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10]));
+    const [copy] = (await archive.lines(keys[0]!)).slice(3);
+    await archive.write([[JSON.parse(copy!.replace('"user-3"', '"user-9"')) as FerryEvent]]);
+    const report = await verifyArchive(archive.dir);
+    expect(report.ok).toBe(false);
+    expect(report.writers[0]).toMatchObject({ duplicates: 0, broken: { kind: 'modified', seq: 4, line: 1 } });
+  });
+
+  it('verifies two writers in one prefix independently, and fails a writer that is not expected or is missing', async () => {
+    const [east, west] = [chain('east'), chain('west')];
+    for (let i = 0; i < 3; i++) {
+      await archive.write(linked(east, [5], i * 5));
+      await archive.write(linked(west, [7], 100 + i * 7));
+    }
+    const report = await verifyArchive(archive.dir);
+    expect(report.ok).toBe(true);
+    expect(report.writers.map((w) => [w.writer, w.verified, w.lastSeq])).toEqual([['east', 15, 15], ['west', 21, 21]]);
+    const strict = await verifyArchive(archive.dir, { writers: ['east', 'north'] });
+    expect(strict.ok).toBe(false);
+    expect(strict.writers[1]?.broken?.problem).toBe('writer "west" is not one of the expected writers (east, north)');
+    expect(strict.missingWriters).toEqual(['north']);
   });
 
   it('checks HMAC chains with the secret, and fails clearly without it or with a wrong one', async () => {
-    await archive(chain('w1', 'chain-secret-0123456789'), [5]);
-    expect((await verifyArchive(dir, { secret: 'chain-secret-0123456789' })).ok).toBe(true);
-    const missing = await verifyArchive(dir);
-    expect(missing.writers[0]?.broken?.problem).toMatch(/cannot check an hmac-sha256 link: an HMAC chain needs its secret/);
-    const wrong = await verifyArchive(dir, { secret: 'another-secret-987654' });
-    expect(wrong.writers[0]?.broken?.problem).toMatch(/does not match its hash/);
+    await archive.write(linked(chain('w1', SECRET), [5, 5]));
+    expect((await verifyArchive(archive.dir, { secret: SECRET })).ok).toBe(true);
+    const missing = await verifyArchive(archive.dir);
+    expect(missing.ok).toBe(false);
+    expect(missing.writers[0]?.broken?.problem).toBe('cannot check its hmac-sha256 links: an hmac-sha256 chain can only be checked with its secret (give it in FERRY_VERIFY_SECRET or a secret file)');
+    expect(missing.writers[0]).toMatchObject({ problemCount: 1, verified: 0, gaps: [] });
+    const wrong = await verifyArchive(archive.dir, { secret: 'another-secret-987654' });
+    expect(wrong.ok).toBe(false);
+    expect(wrong.writers[0]?.problems.map((p) => p.problem)).toEqual(['none of the 10 records of writer "w1" matches its HMAC: the secret given is not this chain\'s (or every record was rewritten)']);
+    expect(JSON.stringify([missing, wrong]) + renderReport(wrong)).not.toContain(SECRET);
   });
 
-  it('verifies a chain over redacted events', async () => {
-    const redactor = redact.create(createTestContext(resolveConfig(redact.configSchema, { rules: [{ hash: ['data.principalId'] }], secret: 'a-redaction-secret' })));
-    const linker = chain('w1');
-    const both: Processor = { process: (list) => linker.process!(redactor.process!(list) as FerryEvent[]) };
-    const keys = await archive(both, [10]);
-    const first = JSON.parse((await readFile(join(dir, keys[0]!), 'utf8')).split('\n')[0]!) as FerryEvent;
-    expect(String(first.data.principalId)).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
-    expect((await verifyArchive(dir)).ok).toBe(true);
+  it('verifies a chain over redacted events: the archive holds only the redacted values', async () => {
+    const redactor = redact.create(createTestContext(resolveConfig(redact.configSchema, { secret: 'a-redaction-secret', rules: [{ types: ['grant.*'], remove: ['data.ip'], hash: ['data.principalId'] }] })));
+    const w = chain('w1', SECRET);
+    const keys = await archive.write([ingest([redactor, w], events(10)), ingest([redactor, w], events(10, 10))]);
+    const text = (await archive.lines(keys[0]!)).join('\n');
+    expect(text).not.toContain('user-1');
+    expect(text).not.toContain('10.0.0.');
+    expect(text).toMatch(/"principalId":"hmac:[0-9a-f]{64}"/);
+    const report = await verifyArchive(archive.dir, { secret: SECRET });
+    expect(report.ok).toBe(true);
+    expect(report.writers[0]?.verified).toBe(20);
   });
 
-  it('fails an archive written without the integrity processor', async () => {
-    const key = archiveKey({ prefix: 'p', layout: 'daily', compression: 'none', receivedAt: Date.now(), firstSeq: 0, batchId: 'abc' });
-    await mkdir(dirname(join(dir, key)), { recursive: true });
-    await writeFile(join(dir, key), await encodeObject(createBatch(events(3)), 'none'));
-    const report = await verifyArchive(dir);
+  it('checks the content, not the text: a re-serialized copy still verifies, and a member given twice fails', async () => {
+    const keys = await archive.write(linked(chain('w1'), [5]));
+    // Other member order and spacing, same content (as a pretty-printer or a JSON store would write it).
+    await archive.edit(keys[0]!, (lines) => lines.map((l) => JSON.stringify(JSON.parse(canonicalize(JSON.parse(l))), null, 1).replace(/\n */g, ' ')));
+    const copy = await verifyArchive(archive.dir);
+    expect(copy).toMatchObject({ ok: true, reformatted: 5 });
+    expect(renderReport(copy)).toContain('note: 5 records are not in the compact form Ferry writes (re-serialized since); their content was checked');
+    // JavaScript reads the last "data", other readers the first: an ambiguous record fails.
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 2 ? l.replace('{ "createdAt"', '{ "data": { "principalId": "someone-else" }, "createdAt"') : l)));
+    const ambiguous = await verifyArchive(archive.dir);
+    expect(ambiguous.writers[0]?.broken).toMatchObject({ line: 3, kind: 'ambiguous', problem: 'record 3 has the member "data" twice: JSON readers disagree on what it says' });
+  });
+
+  it('lists a new chain epoch when a collector without storage restarted, and still verifies both', async () => {
+    await archive.write(linked(chain('w1', undefined, false), [5, 5]));
+    const keys = await archive.write(linked(chain('w1', undefined, false), [5], 10)); // the restart
+    const report = await verifyArchive(archive.dir);
+    expect(report.ok).toBe(true);
+    expect(report.writers[0]).toMatchObject({ verified: 15, lastSeq: 5, epochs: [{ start: { key: keys[0], line: 1 }, after: 10 }] });
+    expect(renderReport(report)).toContain(`NEW EPOCH at ${keys[0]}:1: the chain starts over after record 10`);
+  });
+
+  it('reports a missing beginning, unless told the archive may start mid-chain', async () => {
+    const w = chain('w1');
+    linked(w, [10]); // written, then expired by a lifecycle rule
+    const keys = await archive.write(linked(w, [10], 10));
+    const whole = await verifyArchive(archive.dir);
+    expect(whole.writers[0]?.gaps).toEqual([{ from: 1, to: 10, after: undefined, before: { key: keys[0], line: 1 } }]);
+    expect(renderReport(whole)).toContain(`MISSING records 1–10: before ${keys[0]}:1 (the beginning of the chain)`);
+    expect((await verifyArchive(archive.dir, { allowMissingStart: true })).ok).toBe(true);
+  });
+
+  it('fails records without a link and archives written without the integrity processor', async () => {
+    const keys = await archive.write(linked(chain('w1'), [5]));
+    await archive.edit(keys[0]!, (lines) => [...lines, JSON.stringify(events(1, 50)[0])]);
+    const mixed = await verifyArchive(archive.dir);
+    expect(mixed).toMatchObject({ ok: false, unchained: 1, unchainedAt: [{ key: keys[0], line: 6 }] });
+    expect(renderReport(mixed)).toContain(`UNCHAINED: 1 records carry no integrity link, the first at ${keys[0]}:6`);
+    await rm(join(archive.dir, keys[0]!));
+    await archive.write([events(3)]);
+    const plain = await verifyArchive(archive.dir);
+    expect(plain.ok).toBe(false);
+    expect(renderReport(plain)).toContain('no integrity chain found: the archive was written without the integrity processor');
+  });
+
+  it('refuses envelopes newer than it knows instead of guessing', async () => {
+    const keys = await archive.write(linked(chain('w1'), [3]));
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 1 ? l.replace('"ferry":{"v":1,', '"ferry":{"v":2,') : l)));
+    const report = await verifyArchive(archive.dir);
+    expect(report.writers[0]?.broken).toMatchObject({ line: 2, kind: 'version' });
+  });
+
+  it('reads keys in the order S3 lists them, whatever the layout, and ignores objects that are not archive objects', async () => {
+    const w = chain('w1');
+    await archive.write(linked(w, [3, 3]), { layout: 'flat' });
+    await archive.write(linked(w, [3, 3], 6), { layout: 'hive', compression: 'gzip' });
+    await writeFile(join(archive.dir, 'grantex-events', 'README.txt'), 'not an object of the archive');
+    const report = await verifyArchive(archive.dir);
+    expect(report).toMatchObject({ ok: true, objects: 4, ignored: 1 });
+  });
+});
+
+describe('readVerifySecret', () => {
+  it('takes the secret from a file without its final newline, else from FERRY_VERIFY_SECRET, never naming it in errors', async () => {
+    const file = join(archive.dir, 'chain.key');
+    await writeFile(file, `${SECRET}\n`);
+    expect(await readVerifySecret({ secretFile: file, env: { FERRY_VERIFY_SECRET: 'ignored' } })).toBe(SECRET);
+    expect(await readVerifySecret({ env: { FERRY_VERIFY_SECRET: SECRET } })).toBe(SECRET);
+    expect(await readVerifySecret({ env: {} })).toBeUndefined();
+    await expect(readVerifySecret({ secretFile: join(archive.dir, 'absent') })).rejects.toThrow(`cannot read the secret file ${join(archive.dir, 'absent')}: ENOENT`);
+  });
+});
+
+describe('verifyArchive on an S3-compatible server', () => {
+  let peer: S3Peer;
+  beforeAll(async () => {
+    peer = await startS3Peer({ buckets: ['audit-archive'] });
+  });
+  afterAll(() => peer.close());
+
+  it('reads a prefix in key order, gzip or not, and names a deleted object and a truncated one by key and line', async () => {
+    const w = chain('s3-writer', SECRET);
+    const keys = [...(await archive.write(linked(w, [10, 10]), { compression: 'gzip' })), ...(await archive.write(linked(w, [10, 10], 20)))];
+    for (const key of keys) await peer.client.send(new PutObjectCommand({ Bucket: 'audit-archive', Key: key, Body: await readFile(join(archive.dir, key)) }));
+    await peer.client.send(new PutObjectCommand({ Bucket: 'audit-archive', Key: 'grantex-events/_ferry/write-check.json', Body: '{}' }));
+    const options = { endpoint: peer.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: peer.accessKeyId, secretAccessKey: peer.secretAccessKey }, secret: SECRET };
+    const intact = await verifyArchive('s3://audit-archive/grantex-events', options);
+    expect(intact).toMatchObject({ ok: true, objects: 4, ignored: 1, records: 40 });
+    expect(intact.writers[0]).toMatchObject({ writer: 's3-writer', verified: 40 });
+
+    await peer.client.send(new DeleteObjectCommand({ Bucket: 'audit-archive', Key: keys[2] }));
+    const gz = await readFile(join(archive.dir, keys[0]!));
+    await peer.client.send(new PutObjectCommand({ Bucket: 'audit-archive', Key: keys[0], Body: gz.subarray(0, gz.length - 12) }));
+    const tampered = await verifyArchive('s3://audit-archive/grantex-events', options);
+    expect(tampered.ok).toBe(false);
+    expect(tampered.damaged.map((d) => d.key)).toEqual([keys[0]]);
+    expect(tampered.writers[0]?.gaps.at(-1)).toEqual({ from: 21, to: 30, after: { key: keys[1], line: 10 }, before: { key: keys[3], line: 1 } });
+  });
+
+  it('reads a gzip object that is not truncated but corrupt as damaged, not as tampering', async () => {
+    await archive.write(linked(chain('w1'), [5]));
+    await peer.client.send(new PutObjectCommand({ Bucket: 'audit-archive', Key: 'other/2026-03-01/12-00-00.000Z-000000000000000000-abc.ndjson.gz', Body: gzipSync(Buffer.from('x')).fill(7, 12) }));
+    const report = await verifyArchive('s3://audit-archive/other', { endpoint: peer.endpoint, forcePathStyle: true, credentials: { accessKeyId: peer.accessKeyId, secretAccessKey: peer.secretAccessKey } });
     expect(report.ok).toBe(false);
-    expect(renderReport(report)).toContain('no integrity chain found');
-  });
-
-  describe('on an S3-compatible server', () => {
-    let peer: S3Peer;
-    beforeAll(async () => {
-      peer = await startS3Peer({ buckets: ['audit-archive'] });
-    });
-    afterAll(() => peer.close());
-
-    it('reads the objects of a prefix in key order, gzip or not, and finds a deleted object', async () => {
-      const keys = await archive(chain('s3-writer'), [10, 10, 10], { compression: 'gzip', prefix: 'grantex-events' });
-      for (const key of keys) await peer.client.send(new PutObjectCommand({ Bucket: 'audit-archive', Key: key, Body: await readFile(join(dir, key)) }));
-      await peer.client.send(new PutObjectCommand({ Bucket: 'audit-archive', Key: 'grantex-events/_ferry/write-check.json', Body: '{}' }));
-      const options = { endpoint: peer.endpoint, forcePathStyle: true };
-      const intact = await verifyArchive('s3://audit-archive/grantex-events', options);
-      expect([intact.ok, intact.objects, intact.writers[0]?.verified]).toEqual([true, 3, 30]);
-      await peer.client.send(new DeleteObjectCommand({ Bucket: 'audit-archive', Key: keys[2] }));
-      await peer.client.send(new PutObjectCommand({ Bucket: 'audit-archive', Key: keys[0], Body: gzipSync(Buffer.from('{"not":"a chained record"}\n')) }));
-      const tampered = await verifyArchive('s3://audit-archive/grantex-events', options);
-      expect(tampered.ok).toBe(false);
-      expect(tampered.unchained).toBe(1);
-      expect(tampered.writers[0]?.gaps[0]).toMatchObject({ from: 1, to: 10 });
-    });
+    expect(report.damaged[0]?.problem).toMatch(/^the object is damaged: it cannot be read past line 0: /);
   });
 });

@@ -1,66 +1,140 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type FerryEvent } from '@ferry/sdk';
+import { createHash, createHmac } from 'node:crypto';
+import type { FerryEvent, JsonValue, Processor } from '@ferry/sdk';
 import { conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
-import { GENESIS, linkHash, type ChainLink } from '@ferry/archive';
+import { canonicalize, GENESIS, type ChainLink } from '@ferry/archive';
 import integrity from './index.js';
 import type { IntegrityConfig } from './config.js';
 
-const events = (n: number, from = 0): FerryEvent[] => Array.from({ length: n }, (_, i) => ({ id: `evt_${from + i}`, type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { n: from + i } }));
-const make = (config: Partial<IntegrityConfig> = {}) => integrity.create(createTestContext(resolveConfig(integrity.configSchema, { writerId: 'w1', ...config }), { storageDirectory: '/tmp/unused' }));
+const events = (n: number, from = 0): FerryEvent[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `evt_${from + i}`, type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { n: from + i, principalId: `user-${from + i}` } }));
+const context = (config: Partial<IntegrityConfig>, storage = true) =>
+  createTestContext(resolveConfig(integrity.configSchema, { writerId: 'w1', ...config }), storage ? { storageDirectory: '/tmp/unused' } : {});
+const make = (config: Partial<IntegrityConfig> = {}): Processor => integrity.create(context(config));
 const linkOf = (e: FerryEvent) => e.ferry as unknown as ChainLink;
-const plain = (e: FerryEvent) => {
-  const { ferry: _f, ...rest } = e;
-  return rest as FerryEvent;
+const withoutLink = (e: FerryEvent) => {
+  const { ferry: _link, ...event } = e;
+  return event;
 };
+
+/** What the host does for each call it appends: process, then store the snapshot with the events. */
+function append(chain: Processor, batch: readonly FerryEvent[]): { linked: FerryEvent[]; state: JsonValue } {
+  const linked = chain.process!(batch) as FerryEvent[];
+  return { linked, state: chain.snapshot!() };
+}
+
+/** The link's hash as an independent reader computes it: RFC 8785 text of the record minus `ferry.hash`. */
+function expectedHash(record: FerryEvent, secret?: string): string {
+  const { hash: _hash, ...unhashed } = linkOf(record);
+  const text = canonicalize({ ...record, ferry: unhashed });
+  return secret === undefined ? createHash('sha256').update(text).digest('hex') : createHmac('sha256', secret).update(text).digest('hex');
+}
 
 describe('the integrity processor', () => {
   describe('SDK conformance', () => {
-    for (const c of conformanceCases(integrity, { config: { writerId: 'w' }, storageDirectory: '/tmp', invalidConfigs: [{ config: { secret: 'short' }, because: 'a secret has at least 16 characters' }] })) it(c.name, c.run);
+    for (const c of conformanceCases(integrity, {
+      config: { writerId: 'w', secret: 'a-long-chain-secret' },
+      storageDirectory: '/tmp',
+      invalidConfigs: [
+        { config: { secret: 'short' }, because: 'a secret has at least 16 characters' },
+        { config: { writerId: 'two words' }, because: 'a writer id has no whitespace' },
+        { config: { writerId: '' }, because: 'a writer id is not empty' },
+        { config: { algorithm: 'md5' }, because: 'the algorithm follows from the secret, it is not an option' },
+      ],
+    })) it(c.name, c.run);
   });
 
-  it('links each event to the one before, across batches, from the genesis value', () => {
+  it('links each event to the one before it from the genesis value, across calls, over the record minus its hash', () => {
     const chain = make();
-    const out = [...(chain.process!(events(3)) as FerryEvent[]), ...(chain.process!(events(2, 3)) as FerryEvent[])];
+    const out = [...append(chain, events(3)).linked, ...append(chain, events(2, 3)).linked];
     expect(out.map((e) => linkOf(e).seq)).toEqual([1, 2, 3, 4, 5]);
     expect(linkOf(out[0]!).prev).toBe(GENESIS);
-    for (let i = 0; i < out.length; i++) {
-      const link = linkOf(out[i]!);
-      expect(link).toMatchObject({ v: 1, writer: 'w1', alg: 'sha256' });
-      expect(link.hash).toBe(linkHash(plain(out[i]!), link));
-      if (i > 0) expect(link.prev).toBe(linkOf(out[i - 1]!).hash);
+    for (const [i, record] of out.entries()) {
+      expect(Object.keys(linkOf(record))).toEqual(['v', 'writer', 'seq', 'alg', 'prev', 'hash']);
+      expect(linkOf(record)).toMatchObject({ v: 1, writer: 'w1', alg: 'sha256' });
+      expect(linkOf(record).hash).toBe(expectedHash(record));
+      if (i > 0) expect(linkOf(record).prev).toBe(linkOf(out[i - 1]!).hash);
+      expect(withoutLink(record)).toEqual(events(5)[i]);
     }
-    expect(plain(out[1]!)).toEqual(events(3)[1]);
   });
 
-  it('uses HMAC-SHA256 with a secret: the hash cannot be recomputed without it', () => {
-    const [event] = make({ secret: 'a-long-chain-secret' }).process!(events(1)) as FerryEvent[];
-    const link = linkOf(event!);
-    expect(link.alg).toBe('hmac-sha256');
-    expect(link.hash).toBe(linkHash(plain(event!), link, 'a-long-chain-secret'));
-    expect(() => linkHash(plain(event!), link)).toThrow('an HMAC chain needs its secret');
-    expect(linkHash(plain(event!), link, 'another-secret-value')).not.toBe(link.hash);
+  it('returns new objects and never changes the events it was given', () => {
+    const input = events(2);
+    const copy = structuredClone(input);
+    const out = make().process!(input) as FerryEvent[];
+    expect(out[0]).not.toBe(input[0]);
+    expect(input).toEqual(copy);
   });
 
-  it('continues the chain from the snapshot stored with the log, without a fork or a gap', () => {
+  it('uses HMAC-SHA256 with a secret, which a reader without the key cannot recompute', () => {
+    const [record] = append(make({ secret: 'a-long-chain-secret' }), events(1)).linked;
+    expect(linkOf(record!).alg).toBe('hmac-sha256');
+    expect(linkOf(record!).hash).toBe(expectedHash(record!, 'a-long-chain-secret'));
+    expect(linkOf(record!).hash).not.toBe(expectedHash(record!));
+    expect(linkOf(record!).hash).not.toBe(expectedHash(record!, 'another-secret-value'));
+    const [plain] = append(make(), events(1)).linked;
+    expect(linkOf(plain!).hash).not.toBe(linkOf(record!).hash);
+  });
+
+  it('continues from the stored snapshot after a restart: no fork, no gap', () => {
     const first = make();
-    const before = first.process!(events(2)) as FerryEvent[];
-    const state = first.snapshot!();
-    first.process!(events(1, 2)); // processed but never made durable: the snapshot above is what the log holds
+    const { linked: before, state } = append(first, events(2));
+    first.process!(events(1, 2)); // processed, but the crash came before the append: the state above is what the log holds
     const second = make();
-    second.restore!(state);
-    const [next] = second.process!(events(1, 2)) as FerryEvent[];
-    expect(linkOf(next!).seq).toBe(3);
-    expect(linkOf(next!).prev).toBe(linkOf(before[1]!).hash);
+    second.restore!(JSON.parse(JSON.stringify(state)) as JsonValue);
+    const { linked: after } = append(second, events(2, 2));
+    expect(after.map((e) => linkOf(e).seq)).toEqual([3, 4]);
+    expect(linkOf(after[0]!).prev).toBe(linkOf(before[1]!).hash);
   });
 
-  it('ignores a snapshot of another writer, and keeps an upstream envelope under the link', () => {
-    const other = make({ writerId: 'w2' });
-    other.restore!({ writer: 'w1', seq: 40, hash: 'x'.repeat(64) });
-    const [event] = other.process!([{ ...events(1)[0]!, ferry: { v: 1, writer: 'edge', seq: 9 } }]) as FerryEvent[];
-    expect(linkOf(event!)).toMatchObject({ writer: 'w2', seq: 1, upstream: { v: 1, writer: 'edge', seq: 9 } });
+  it('does not move the head for a call the host never appended, so the next call takes its positions', () => {
+    const chain = make();
+    const { linked: kept } = append(chain, events(2));
+    const dropped = chain.process!(events(3, 2)) as FerryEvent[]; // a later processor failed: no snapshot, no append
+    expect(linkOf(dropped[0]!).seq).toBe(3);
+    const { linked: next, state } = append(chain, events(1, 5));
+    expect(linkOf(next[0]!)).toMatchObject({ seq: 3, prev: linkOf(kept[1]!).hash });
+    expect(state).toEqual({ writer: 'w1', seq: 3, hash: linkOf(next[0]!).hash });
   });
 
-  it('needs storage, so that a restart continues its chain', () => {
-    expect(() => integrity.create(createTestContext(resolveConfig(integrity.configSchema, {})))).toThrow(ConfigError);
+  it('keeps two writers independent, and starts a new chain when writerId changes', () => {
+    const a = make({ writerId: 'east' });
+    const b = make({ writerId: 'west' });
+    const fromA = append(a, events(3)).linked;
+    const fromB = append(b, events(3)).linked;
+    expect(fromB.map((e) => linkOf(e).seq)).toEqual([1, 2, 3]);
+    expect(fromA.map((e) => linkOf(e).writer)).toEqual(['east', 'east', 'east']);
+    expect(linkOf(fromA[0]!).hash).not.toBe(linkOf(fromB[0]!).hash); // the writer is covered
+    const renamed = make({ writerId: 'north' });
+    renamed.restore!(append(a, events(1, 3)).state);
+    expect(linkOf(append(renamed, events(1)).linked[0]!)).toMatchObject({ writer: 'north', seq: 1, prev: GENESIS });
+  });
+
+  it('keeps an envelope the event already had under ferry.upstream, covered by the hash', () => {
+    const upstream = { v: 1, writer: 'edge', seq: 9, alg: 'sha256', prev: GENESIS, hash: 'a'.repeat(64) };
+    const [record] = append(make(), [{ ...events(1)[0]!, ferry: upstream }]).linked;
+    expect(linkOf(record!)).toMatchObject({ writer: 'w1', seq: 1, upstream });
+    expect(linkOf(record!).hash).toBe(expectedHash(record!));
+  });
+
+  it('without storage, warns that each start begins a new chain epoch, and still links', () => {
+    const ctx = context({}, false);
+    const chain = integrity.create(ctx);
+    expect(ctx.logs.some((l) => l.level === 'warn' && l.message.includes('new chain epoch'))).toBe(true);
+    expect(append(chain, events(2)).linked.map((e) => linkOf(e).seq)).toEqual([1, 2]);
+  });
+
+  it('refuses an unreadable stored head loudly and begins a new epoch rather than guessing', () => {
+    const ctx = context({});
+    const chain = integrity.create(ctx);
+    chain.restore!({ writer: 'w1', seq: 'many', hash: 'x' });
+    expect(ctx.logs.some((l) => l.level === 'error' && l.message.includes('unreadable'))).toBe(true);
+    expect(linkOf(append(chain, events(1)).linked[0]!)).toMatchObject({ seq: 1, prev: GENESIS });
+  });
+
+  it('never puts the secret in its state or its links', () => {
+    const chain = make({ secret: 'a-long-chain-secret' });
+    const { linked, state } = append(chain, events(2));
+    expect(JSON.stringify([linked, state])).not.toContain('a-long-chain-secret');
   });
 });

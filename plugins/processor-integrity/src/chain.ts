@@ -1,56 +1,105 @@
 import { hostname } from 'node:os';
-import { ConfigError, type FerryEvent, type JsonValue, type Processor, type ProcessorContext } from '@ferry/sdk';
-import { ENVELOPE_FIELD, ENVELOPE_VERSION, GENESIS, hashText, type ChainAlgorithm, type ChainLink } from '@ferry/archive';
+import type { FerryEvent, JsonValue, Logger, Processor, ProcessorContext } from '@ferry/sdk';
+import { createLinkHasher, ENVELOPE_VERSION, GENESIS, linkText, recordText, type ChainAlgorithm, type LinkHasher } from '@ferry/archive';
 import type { IntegrityConfig } from './config.js';
 
-interface Head {
+/** Where the chain stands: the last link's position and hash. */
+export interface ChainHead {
   readonly seq: number;
   readonly hash: string;
 }
 
+/** What the host stores with each durable append (and hands back to `restore`). */
+export interface ChainState extends ChainHead {
+  readonly writer: string;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
 /**
- * Links every event to the one before it. The head is stored with each durable append of
- * the pipeline's log and restored from the last one at start, so a restart, a crash or a
- * retried batch continues the chain exactly where the accepted events left it.
+ * Links every event to the one before it, per writer.
+ *
+ * The chain advances only when the host takes the snapshot it stores with a durable
+ * append: `process` links a call's events from the last snapshotted head, and `snapshot`
+ * (which the host calls right after, for the same call, when it appends them) makes
+ * their last link the head. Events of a call the host then drops (a later processor
+ * failed, the pipeline closed) never move the head, so the next call reuses their
+ * positions instead of leaving a gap; and after a crash `restore` gets the head of the
+ * last accepted event, so the chain continues without a fork or a gap.
  */
 export class IntegrityChain implements Processor {
   readonly #writer: string;
   readonly #alg: ChainAlgorithm;
-  readonly #secret: string | undefined;
-  #head: Head = { seq: 0, hash: GENESIS };
+  readonly #hasher: LinkHasher;
+  readonly #logger: Logger;
+  #head: ChainHead = { seq: 0, hash: GENESIS };
+  #linked: ChainHead | undefined;
 
   constructor(ctx: ProcessorContext<IntegrityConfig>) {
+    this.#writer = ctx.config.writerId ?? defaultWriter();
+    this.#alg = ctx.config.secret === undefined ? 'sha256' : 'hmac-sha256';
+    this.#hasher = createLinkHasher(this.#alg, ctx.config.secret);
+    this.#logger = ctx.logger;
     if (ctx.storage === undefined) {
-      throw new ConfigError('the integrity processor needs "storage" in the config: without it a restart would begin a new chain that `ferry verify` cannot link to the old one');
+      ctx.logger.warn(
+        'integrity runs without "storage": every start begins a new chain epoch (seq 1 again), which ferry verify lists; events accepted but not yet delivered at a stop are lost with the memory queue and cannot be proven complete',
+        { writer: this.#writer },
+      );
     }
-    this.#writer = ctx.config.writerId ?? hostname();
-    this.#secret = ctx.config.secret;
-    this.#alg = this.#secret === undefined ? 'sha256' : 'hmac-sha256';
+  }
+
+  get writer(): string {
+    return this.#writer;
   }
 
   process(events: readonly FerryEvent[]): FerryEvent[] {
     let { seq, hash } = this.#head;
-    const linked = events.map((event) => {
-      const upstream = event[ENVELOPE_FIELD];
-      const { [ENVELOPE_FIELD]: _theirs, ...plain } = event;
+    const linked = new Array<FerryEvent>(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as FerryEvent;
+      const upstream = event.ferry;
+      const prev = hash;
       seq++;
-      const link: Omit<ChainLink, 'hash'> = { v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev: hash, ...(upstream === undefined ? {} : { upstream }) };
-      const record = { ...plain, [ENVELOPE_FIELD]: link } as Record<string, unknown>;
-      hash = hashText(JSON.stringify(record), this.#alg, this.#secret);
-      // `hash` last, as ferry verify expects when it splits a stored line.
-      record[ENVELOPE_FIELD] = { ...link, hash };
-      return record as FerryEvent;
-    });
-    this.#head = { seq, hash };
+      // Object literals with the same shape every time, and no second copy of the link:
+      // this loop is on the pipeline's critical path.
+      if (upstream === undefined) {
+        hash = this.#hasher(recordText(event, linkText({ v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev })));
+        linked[i] = { ...event, ferry: { v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash } };
+      } else {
+        hash = this.#hasher(recordText(event, linkText({ v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, upstream })));
+        linked[i] = { ...event, ferry: { v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash, upstream } };
+      }
+    }
+    this.#linked = { seq, hash };
     return linked;
   }
 
   snapshot(): JsonValue {
-    return { writer: this.#writer, seq: this.#head.seq, hash: this.#head.hash };
+    if (this.#linked !== undefined) {
+      this.#head = this.#linked;
+      this.#linked = undefined;
+    }
+    const state: ChainState = { writer: this.#writer, seq: this.#head.seq, hash: this.#head.hash };
+    return { ...state };
   }
 
   restore(state: JsonValue): void {
-    const s = state as { writer?: unknown; seq?: unknown; hash?: unknown } | null;
-    if (s && typeof s.seq === 'number' && typeof s.hash === 'string' && s.writer === this.#writer) this.#head = { seq: s.seq, hash: s.hash };
+    const s = state as Partial<ChainState> | null;
+    if (typeof s !== 'object' || s === null || !Number.isSafeInteger(s.seq) || (s.seq as number) < 0 || typeof s.hash !== 'string' || !HEX64.test(s.hash)) {
+      this.#logger.error('the stored chain head is unreadable: starting a new chain epoch (ferry verify will list it)', { writer: this.#writer });
+      return;
+    }
+    if (s.writer !== this.#writer) {
+      this.#logger.info('writerId changed: starting a new chain for this writer', { writer: this.#writer, previous: String(s.writer) });
+      return;
+    }
+    this.#head = { seq: s.seq as number, hash: s.hash };
+    this.#linked = undefined;
   }
+}
+
+/** The host name, without whitespace (a writer id has none). */
+function defaultWriter(): string {
+  const name = hostname().replace(/\s+/g, '-');
+  return name.length > 0 ? name : 'ferry';
 }

@@ -4,8 +4,10 @@ import { Redactor } from './redact.js';
 
 export default defineProcessor({
   type: 'redact',
-  description: 'Removes fields or replaces them with a keyed hash, by field path per event type (GDPR); place it before integrity.',
+  description: 'Removes fields or replaces them with a keyed hash (HMAC-SHA256), by field path per event type, for GDPR; list it before integrity.',
   stability: 'beta',
   configSchema,
   create: (ctx) => new Redactor(ctx),
 });
+
+export type { RedactConfig } from './config.js';

@@ -1,38 +1,96 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import type { FerryEvent } from '@ferry/sdk';
+import { ConfigError, type FerryEvent } from '@ferry/sdk';
 import { conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import redact from './index.js';
 
 const SECRET = 'a-redaction-secret';
-const event = (type: string): FerryEvent => ({ id: 'evt_1', type, createdAt: '2026-03-01T12:00:00Z', data: { ip: '10.0.0.1', principalId: 'user-123', nested: { email: 'a@b.c', keep: 1 }, grantId: 'g1' } });
-const make = (rules: unknown) => redact.create(createTestContext(resolveConfig(redact.configSchema, { rules, secret: SECRET })));
-const hmac = (value: unknown) => `hmac-sha256:${createHmac('sha256', SECRET).update(JSON.stringify(value)).digest('hex')}`;
+const hmac = (text: string) => createHmac('sha256', SECRET).update(text).digest('hex');
+const event = (type: string, id = 'evt_1'): FerryEvent => ({
+  id,
+  type,
+  createdAt: '2026-03-01T12:00:00Z',
+  data: { ip: '10.0.0.1', principalId: 'user-123', nested: { email: 'a@b.c', keep: 1 }, grantId: 'g1', devices: [{ ip: '10.0.0.2', name: 'a' }, { name: 'b' }] },
+});
+const make = (config: object) => redact.create(createTestContext(resolveConfig(redact.configSchema, { secret: SECRET, ...config }), { id: 'redact' }));
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 describe('the redact processor', () => {
   describe('SDK conformance', () => {
-    for (const c of conformanceCases(redact, { config: { rules: [{ remove: ['data.ip'] }] }, invalidConfigs: [{ config: { rules: [] }, because: 'at least one rule' }] })) it(c.name, c.run);
+    for (const c of conformanceCases(redact, {
+      config: { rules: [{ types: ['grant.*'], remove: ['data.ip'], hash: ['data.principalId'] }], secret: SECRET },
+      invalidConfigs: [
+        { config: { rules: [] }, because: 'at least one rule' },
+        { config: { rules: [{ remove: ['data..ip'] }] }, because: 'a path has no empty segment' },
+        { config: { rules: [{ types: [], remove: ['data.ip'] }] }, because: 'a rule names at least one type' },
+        { config: { rules: [{ remove: ['data.ip'] }], hashFormat: 'base64' }, because: 'hashFormat is prefixed or hex' },
+        { config: { rules: [{ remove: ['data.ip'] }], secret: 'short' }, because: 'a secret has at least 16 characters' },
+      ],
+    })) it(c.name, c.run);
   });
 
-  it('removes and hashes exactly the configured fields, for the matching types only', () => {
-    const r = make([{ types: ['grant.*'], remove: ['data.ip'], hash: ['data.principalId', 'data.nested.email'] }]);
-    const input = [event('grant.created'), event('token.issued')];
+  it('removes and hashes exactly the configured fields, for the matching types only, without touching its input', () => {
+    const r = make({ rules: [{ types: ['grant.*'], remove: ['data.ip'], hash: ['data.principalId', 'data.nested.email'] }] });
+    const input = deepFreeze([event('grant.created'), event('token.issued')]);
     const [changed, untouched] = r.process!(input) as FerryEvent[];
-    expect(changed!.data).toEqual({ principalId: hmac('user-123'), nested: { email: hmac('a@b.c'), keep: 1 }, grantId: 'g1' });
+    expect(changed).toEqual({
+      id: 'evt_1',
+      type: 'grant.created',
+      createdAt: '2026-03-01T12:00:00Z',
+      data: { principalId: `hmac:${hmac('user-123')}`, nested: { email: `hmac:${hmac('a@b.c')}`, keep: 1 }, grantId: 'g1', devices: event('x').data.devices },
+    });
     expect(untouched).toBe(input[1]);
-    expect(input[0]!.data).toEqual(event('grant.created').data);
+    expect(changed!.data.devices).toBe(input[0]!.data.devices); // unchanged parts are shared, not copied
   });
 
-  it('gives the same hash for the same value, so records stay joinable', () => {
-    const r = make([{ hash: ['data.principalId'] }]);
-    const [a, b] = r.process!([event('x'), event('y')]) as FerryEvent[];
+  it('applies through arrays to every element, and leaves events without the fields as the same objects', () => {
+    const r = make({ rules: [{ remove: ['data.devices.ip', 'data.absent.deep'] }] });
+    const input = deepFreeze([event('sso.login'), { ...event('sso.login'), data: { other: true } }]);
+    const [changed, untouched] = r.process!(input) as FerryEvent[];
+    expect(changed!.data.devices).toEqual([{ name: 'a' }, { name: 'b' }]);
+    expect(untouched).toBe(input[1]);
+  });
+
+  it('gives the same hash for the same value across events and types, so records stay joinable', () => {
+    const r = make({ rules: [{ types: ['*'], hash: ['data.principalId', 'data.nested'] }], hashFormat: 'hex' });
+    const [a, b] = r.process!([event('grant.created', 'evt_1'), event('budget.threshold', 'evt_2')]) as FerryEvent[];
+    expect(a!.data.principalId).toBe(hmac('user-123'));
     expect(a!.data.principalId).toBe(b!.data.principalId);
+    // A non-string value is keyed as its canonical JSON: member order does not matter.
+    expect(a!.data.nested).toBe(hmac('{"email":"a@b.c","keep":1}'));
   });
 
-  it('leaves events without the fields as they are, and refuses hashing without a secret', () => {
-    const r = make([{ remove: ['data.absent.deep'] }]);
-    const input = [event('x')];
-    expect((r.process!(input) as FerryEvent[])[0]).toBe(input[0]);
-    expect(() => redact.create(createTestContext(resolveConfig(redact.configSchema, { rules: [{ hash: ['data.ip'] }] }), { id: 'redact' }))).toThrow('processors.redact.secret is required when a rule hashes fields');
+  it('applies every matching rule in order', () => {
+    const r = make({ rules: [{ types: ['grant.*'], hash: ['data.ip'] }, { types: ['grant.created'], remove: ['data.ip'] }, { types: ['token.*'], remove: ['data.grantId'] }] });
+    const [created, revoked] = r.process!([event('grant.created'), event('grant.revoked')]) as FerryEvent[];
+    expect(created!.data.ip).toBeUndefined();
+    expect(revoked!.data.ip).toBe(`hmac:${hmac('10.0.0.1')}`);
+    expect(revoked!.data.grantId).toBe('g1');
+  });
+
+  it('refuses configs that cannot work, naming the option', () => {
+    const build = (config: object) => () => redact.create(createTestContext(resolveConfig(redact.configSchema, config), { id: 'redact' }));
+    expect(build({ rules: [{ hash: ['data.ip'] }] })).toThrow('processors.redact.secret is required when a rule hashes fields');
+    expect(build({ rules: [{ types: ['grant.*'] }] })).toThrow('processors.redact.rules[0]: names no field to remove or hash');
+    expect(build({ rules: [{ remove: ['data.ip', 'type'] }] })).toThrow(ConfigError);
+    expect(build({ rules: [{ remove: ['ferry.hash'] }] })).toThrow("processors.redact.rules[0].remove[0]: \"ferry.hash\" is Ferry's own envelope");
+    expect(build({ rules: [{ types: ['[a-'], remove: ['data.ip'] }] })).toThrow('processors.redact.rules[0].types[0]');
+  });
+
+  it('never puts its secret in an error', () => {
+    const build = () => redact.create(createTestContext(resolveConfig(redact.configSchema, { secret: SECRET, rules: [{ remove: ['type'] }] }), { id: 'redact' }));
+    expect(build).toThrow(ConfigError);
+    try {
+      build();
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain(SECRET);
+    }
   });
 });

@@ -1,76 +1,74 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import picomatch from 'picomatch';
-import { ConfigError, type FerryEvent, type JsonValue, type Processor, type ProcessorContext } from '@ferry/sdk';
+import { ConfigError, type FerryEvent, type Processor, type ProcessorContext } from '@ferry/sdk';
+import { canonicalize } from '@ferry/archive';
 import type { RedactConfig } from './config.js';
+import { changeAt, parsePath, REMOVE } from './paths.js';
 
 interface CompiledRule {
-  readonly matches: (type: string) => boolean;
-  readonly remove: readonly string[][];
-  readonly hash: readonly string[][];
+  readonly matches: RegExp;
+  readonly hash: readonly (readonly string[])[];
+  readonly remove: readonly (readonly string[])[];
 }
 
-type Mutable = Record<string, unknown>;
+// The filter processor's glob rules, so a pattern means the same in both.
+const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, noextglob: true, strictBrackets: true, windows: false };
 
-/** Applies `change` at `path` on a copy of the objects along the path only; false when the field is absent. */
-function atPath(root: Mutable, path: readonly string[], change: (parent: Mutable, key: string) => void): boolean {
-  let node: Mutable = root;
-  for (let i = 0; i < path.length - 1; i++) {
-    const child = node[path[i] as string];
-    if (typeof child !== 'object' || child === null || Array.isArray(child)) return false;
-    const copy = { ...(child as Mutable) };
-    node[path[i] as string] = copy;
-    node = copy;
-  }
-  const key = path[path.length - 1] as string;
-  if (!Object.hasOwn(node, key)) return false;
-  change(node, key);
-  return true;
+function compileTypes(patterns: readonly string[], where: string): RegExp {
+  const sources = patterns.map((pattern, i) => {
+    try {
+      return picomatch.makeRe(pattern, GLOB_OPTIONS).source;
+    } catch (error) {
+      throw new ConfigError(`${where}[${i}]: ${JSON.stringify(pattern)} is not a valid glob: ${(error as Error).message}`);
+    }
+  });
+  return new RegExp(sources.map((s) => `(?:${s})`).join('|'));
 }
 
 /**
- * Removes or hashes the configured fields. Untouched events are returned as they are;
- * changed ones are new objects sharing everything they did not change (never mutated).
+ * Removes or hashes the configured fields of the events whose type a rule matches.
+ * Untouched events are passed on as the same objects; changed ones are new objects that
+ * share every part they did not change (the input is never mutated).
  */
 export class Redactor implements Processor {
   readonly #rules: readonly CompiledRule[];
-  readonly #secret: string | undefined;
+  readonly #key: KeyObject | undefined;
+  readonly #prefix: string;
 
   constructor(ctx: ProcessorContext<RedactConfig>) {
-    this.#secret = ctx.config.secret;
-    this.#rules = ctx.config.rules.map((rule) => ({
-      matches: picomatch(rule.types, { dot: true, nonegate: true, noextglob: true }),
-      remove: rule.remove.map((p) => p.split('.')),
-      hash: rule.hash.map((p) => p.split('.')),
-    }));
-    if (this.#secret === undefined && this.#rules.some((r) => r.hash.length > 0)) {
-      throw new ConfigError(`processors.${ctx.id}.secret is required when a rule hashes fields`);
+    const base = `processors.${ctx.id}`;
+    this.#rules = ctx.config.rules.map((rule, r) => {
+      const where = `${base}.rules[${r}]`;
+      if (rule.remove.length === 0 && rule.hash.length === 0) throw new ConfigError(`${where}: names no field to remove or hash`);
+      return {
+        matches: compileTypes(rule.types, `${where}.types`),
+        hash: rule.hash.map((path, i) => parsePath(path, `${where}.hash[${i}]`)),
+        remove: rule.remove.map((path, i) => parsePath(path, `${where}.remove[${i}]`)),
+      };
+    });
+    const secret = ctx.config.secret;
+    if (secret === undefined && this.#rules.some((rule) => rule.hash.length > 0)) {
+      throw new ConfigError(`${base}.secret is required when a rule hashes fields`);
     }
+    this.#key = secret === undefined ? undefined : createSecretKey(Buffer.from(secret, 'utf8'));
+    this.#prefix = ctx.config.hashFormat === 'hex' ? '' : 'hmac:';
   }
 
-  #hash(value: unknown): string {
-    return `hmac-sha256:${createHmac('sha256', this.#secret as string).update(JSON.stringify(value)).digest('hex')}`;
-  }
+  /** A string is keyed as its UTF-8 text, any other value as its canonical JSON (RFC 8785). */
+  readonly #hash = (value: unknown): string => {
+    const text = typeof value === 'string' ? value : canonicalize(value);
+    return this.#prefix + createHmac('sha256', this.#key as KeyObject).update(text).digest('hex');
+  };
 
   process(events: readonly FerryEvent[]): FerryEvent[] {
     return events.map((event) => {
-      const copy: Mutable = { ...event };
-      let changed = false;
+      let current: unknown = event;
       for (const rule of this.#rules) {
-        if (!rule.matches(event.type)) continue;
-        for (const path of rule.hash) {
-          changed = atPath(copy, path, (parent, key) => {
-            parent[key] = this.#hash(parent[key]);
-          }) || changed;
-        }
-        for (const path of rule.remove) {
-          changed = atPath(copy, path, (parent, key) => {
-            delete parent[key];
-          }) || changed;
-        }
+        if (!rule.matches.test(event.type)) continue;
+        for (const path of rule.hash) current = changeAt(current, path, 0, this.#hash);
+        for (const path of rule.remove) current = changeAt(current, path, 0, () => REMOVE);
       }
-      return changed ? (copy as FerryEvent) : event;
+      return current as FerryEvent;
     });
   }
 }
-
-export type { JsonValue };

@@ -1,0 +1,76 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { createBatch, type FerryEvent, type Processor } from '@ferry/sdk';
+import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
+import { archiveKey, encodeObject, type Compression, type KeyLayout } from '@ferry/archive';
+import integrity from '@ferry/processor-integrity';
+
+/**
+ * Test support: archives written as Ferry writes them — the real integrity processor
+ * driven as the host drives it (process, then the snapshot stored with the append), the
+ * archive's keys and object encoding — into a directory.
+ */
+export function events(count: number, from = 0, perDay = 20): FerryEvent[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = from + i;
+    const day = String(1 + Math.floor(n / perDay)).padStart(2, '0');
+    return { id: `evt_${n}`, type: n % 3 === 0 ? 'grant.revoked' : 'grant.created', createdAt: `2026-03-${day}T12:00:00Z`, data: { n, principalId: `user-${n}`, ip: `10.0.0.${n % 250}` } };
+  });
+}
+
+export function chain(writerId: string, secret?: string, storage = true): Processor {
+  const config = resolveConfig(integrity.configSchema, { writerId, ...(secret === undefined ? {} : { secret }) });
+  return integrity.create(createTestContext(config, storage ? { storageDirectory: '/tmp' } : {}));
+}
+
+/** Processors run in order, then the snapshot taken as the host does when it appends. */
+export function ingest(processors: readonly Processor[], batch: readonly FerryEvent[]): FerryEvent[] {
+  let current = batch;
+  for (const p of processors) current = p.process!(current) as FerryEvent[];
+  for (const p of processors) p.snapshot?.();
+  return [...current];
+}
+
+export interface ArchiveWriter {
+  readonly dir: string;
+  /** Writes one object per batch of linked events; returns the keys in order. */
+  write(batches: readonly FerryEvent[][], options?: { compression?: Compression; layout?: KeyLayout; prefix?: string }): Promise<string[]>;
+  lines(key: string): Promise<string[]>;
+  /** Rewrites an object's lines (keeping its compression). */
+  edit(key: string, change: (lines: string[]) => string[]): Promise<void>;
+}
+
+export function archiveWriter(dir: string): ArchiveWriter {
+  let clock = Date.parse('2026-03-01T12:00:00Z');
+  let logSeq = 0;
+  const path = (key: string) => join(dir, key);
+  const gz = (key: string) => key.endsWith('.gz');
+  return {
+    dir,
+    async write(batches, options = {}) {
+      const keys: string[] = [];
+      for (const linked of batches) {
+        clock += 1000;
+        const batch = createBatch({ events: linked, receivedAt: clock, firstSeq: logSeq });
+        const compression = options.compression ?? 'none';
+        const key = archiveKey({ prefix: options.prefix ?? 'grantex-events', layout: options.layout ?? 'daily', compression, receivedAt: clock, firstSeq: logSeq, batchId: batch.id });
+        await mkdir(dirname(path(key)), { recursive: true });
+        await writeFile(path(key), await encodeObject(batch, compression));
+        logSeq += linked.length;
+        keys.push(key);
+      }
+      return keys;
+    },
+    async lines(key) {
+      const raw = await readFile(path(key));
+      return (gz(key) ? gunzipSync(raw) : raw).toString('utf8').split('\n').filter((l) => l !== '');
+    },
+    async edit(key, change) {
+      const raw = await readFile(path(key));
+      const lines = (gz(key) ? gunzipSync(raw) : raw).toString('utf8').split('\n').filter((l) => l !== '');
+      const body = Buffer.from(`${change(lines).join('\n')}\n`);
+      await writeFile(path(key), gz(key) ? gzipSync(body) : body);
+    },
+  };
+}
