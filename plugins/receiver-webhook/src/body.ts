@@ -3,18 +3,37 @@ import { checkEvent, decodeEvent, type FerryEvent } from '@ferry/sdk';
 
 export class BodyTooLarge extends Error {}
 
-/** Reads the body, stopping as soon as it passes `limit` (the rest is never buffered). */
-export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+/** The client closed the connection before the whole body arrived. */
+export class BodyAborted extends Error {}
+
+/**
+ * Reads the body, stopping as soon as it passes `limit`: the rest is never read or
+ * buffered (the connection is closed after the answer). A declared Content-Length over
+ * the limit is refused before reading anything.
+ */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (outcome: () => void): void => {
+      request.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      outcome();
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else {
+        request.pause();
+        settle(() => reject(new BodyTooLarge()));
+      }
+    };
+    const onEnd = (): void => settle(() => resolve(Buffer.concat(chunks, size)));
+    const onError = (error: Error): void => settle(() => reject(error));
+    const onClose = (): void => settle(() => reject(new BodyAborted()));
+    request.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
 }
 
 export type Parsed = { readonly ok: true; readonly events: FerryEvent[] } | { readonly ok: false; readonly problem: string };

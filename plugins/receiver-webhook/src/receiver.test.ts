@@ -1,41 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { connect } from 'node:net';
 import { request } from 'node:http';
-import { BackpressureError, ConfigError, type EventConsumer, type FerryEvent } from '@ferry/sdk';
-import { conformanceCases, createTestContext, resolveConfig, type TestContext } from '@ferry/sdk/testkit';
+import { BackpressureError, ShutdownError, type FerryEvent } from '@ferry/sdk';
+import { conformanceCases } from '@ferry/sdk/testkit';
+import { deliverWebhooks } from '@ferry/generator';
 import webhook from './index.js';
-import type { WebhookReceiver } from './receiver.js';
-import type { WebhookConfig } from './config.js';
+import { parseEndpoint } from './endpoint.js';
+import { deferred, event, post, running, SECRET, sign, startReceiver } from './testing.js';
 
-const SECRET = 'whsec_test_secret';
-const started: WebhookReceiver[] = [];
 afterEach(async () => {
-  for (const r of started.splice(0)) await r.shutdown();
+  for (const r of running.splice(0)) await r.shutdown();
 });
-
-const event = (n: number): FerryEvent => ({ id: `evt_${n}`, type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { n, city: 'Zürich' } });
-
-async function start(config: Partial<WebhookConfig> = {}, next?: EventConsumer): Promise<{ url: string; ctx: TestContext<WebhookConfig>; receiver: WebhookReceiver }> {
-  const ctx = createTestContext(resolveConfig(webhook.configSchema, { endpoint: '127.0.0.1:0', secret: SECRET, requestTimeoutMs: 500, ...config }), { id: 'webhook', ...(next ? { next } : {}) });
-  const receiver = webhook.create(ctx) as WebhookReceiver;
-  await receiver.start();
-  started.push(receiver);
-  return { url: `http://127.0.0.1:${receiver.port}${ctx.config.path}`, ctx, receiver };
-}
-
-function sign(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SECRET): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'x-grantex-timestamp': String(timestamp),
-    'x-grantex-signature-v2': `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`,
-  };
-}
-
-async function post(url: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; headers: Headers; body: string }> {
-  const response = await fetch(url, { method: 'POST', headers, body });
-  return { status: response.status, headers: response.headers, body: await response.text() };
-}
 
 describe('the webhook receiver', () => {
   describe('SDK conformance', () => {
@@ -45,97 +20,143 @@ describe('the webhook receiver', () => {
         { config: { endpoint: '127.0.0.1:0' }, because: 'grantex mode needs a secret' },
         { config: { endpoint: '127.0.0.1:0', mode: 'generic', secret: SECRET }, because: 'generic mode needs a token' },
         { config: { endpoint: 'no-port', secret: SECRET }, because: 'the endpoint has no port' },
+        { config: { endpoint: '::1:8788', secret: SECRET }, because: 'an IPv6 host needs brackets' },
+        { config: { secret: SECRET, tls: { certFile: 'cert.pem' } }, because: 'TLS needs a key file' },
+        { config: { secret: SECRET, maxBodyBytes: 10 }, because: 'maxBodyBytes is at least 1024' },
       ],
     })) it(c.name, c.run);
   });
 
-  it('accepts a signed delivery, answering 200 only once the pipeline accepted it', async () => {
-    let release!: () => void;
-    const accepted = new Promise<void>((resolve) => (release = resolve));
+  it('reads host and port from the endpoint, IPv6 in brackets, an empty host meaning every interface', () => {
+    expect(parseEndpoint('127.0.0.1:8788')).toEqual({ host: '127.0.0.1', port: 8788 });
+    expect(parseEndpoint('[::]:8788')).toEqual({ host: '::', port: 8788 });
+    expect(parseEndpoint(':8788')).toEqual({ host: '0.0.0.0', port: 8788 });
+  });
+
+  it('answers 200 only once the pipeline accepted the delivery, and keeps serving others meanwhile', async () => {
+    const accepted = deferred();
+    const consumed = deferred();
     const handed: FerryEvent[] = [];
-    const { url } = await start({}, { consume: async (events) => { handed.push(...events); await accepted; } });
+    const { url } = await startReceiver({}, {
+      consume: async (events) => {
+        handed.push(...events);
+        consumed.resolve();
+        await accepted.promise;
+      },
+    });
     const body = JSON.stringify(event(1));
     let answered = false;
-    const reply = post(url, body, sign(body)).then((r) => {
+    const reply = post(url, body, sign(body)).then((answer) => {
       answered = true;
-      return r;
+      return answer;
     });
-    while (handed.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    await consumed.promise;
+    // Another request is answered while the delivery's events are not yet accepted…
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    // …but the delivery is not.
     expect(answered).toBe(false);
-    release();
+    accepted.resolve();
     const response = await reply;
     expect([response.status, JSON.parse(response.body)]).toEqual([200, { accepted: 1 }]);
     expect(handed).toEqual([event(1)]);
   });
 
   it('verifies the signature over the raw bytes received, not a re-serialization', async () => {
-    const { url, ctx } = await start();
-    const body = `{ "id":"evt_9", "type":"grant.created", "createdAt":"2026-03-01T12:00:00Z", "data":{"a": 1.0} }`;
+    const { url, ctx } = await startReceiver();
+    const body = Buffer.from(`{ "id":"evt_9", "type":"grant.created", "createdAt":"2026-03-01T12:00:00Z", "data":{"a": 1.0, "who":"Zoë"} }`);
     expect((await post(url, body, sign(body))).status).toBe(200);
-    expect(ctx.received).toEqual([{ id: 'evt_9', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { a: 1 } }]);
+    expect(ctx.received).toEqual([{ id: 'evt_9', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { a: 1, who: 'Zoë' } }]);
+    // The same event, re-serialized by someone on the way: the signature no longer holds.
+    const reserialized = JSON.stringify(JSON.parse(body.toString('utf8')));
+    expect((await post(url, reserialized, sign(body))).status).toBe(401);
   });
 
-  it('refuses bad, missing, stale and wrong-secret signatures with 401, and none reaches the pipeline', async () => {
-    const { url, ctx } = await start();
+  it('refuses bad, missing, stale and wrong-secret signatures with 401 and a reason; none reaches the pipeline', async () => {
+    const { url, ctx } = await startReceiver();
     const body = JSON.stringify(event(2));
+    const now = Math.floor(Date.now() / 1000);
     const cases: Array<[Record<string, string>, string]> = [
       [{ 'content-type': 'application/json' }, 'missing X-Grantex-Signature-V2'],
-      [{ ...sign(body), 'x-grantex-signature-v2': `sha256=${'0'.repeat(64)}` }, 'does not match'],
-      [sign(body, Math.floor(Date.now() / 1000), 'other-secret'), 'does not match'],
-      [sign(body, Math.floor(Date.now() / 1000) - 301), 'outside the 300 s tolerance'],
-      [sign(body, Math.floor(Date.now() / 1000) + 400), 'outside the 300 s tolerance'],
-      [{ ...sign(body), 'x-grantex-timestamp': 'yesterday' }, 'invalid X-Grantex-Timestamp'],
+      [{ ...sign(body), 'x-grantex-signature-v2': `sha256=${'0'.repeat(64)}` }, 'X-Grantex-Signature-V2 does not match'],
+      [{ ...sign(body), 'x-grantex-signature-v2': 'not-a-signature' }, 'X-Grantex-Signature-V2 does not match'],
+      [sign(body, now, 'other-secret'), 'X-Grantex-Signature-V2 does not match'],
+      // A delivery captured and replayed later, or signed by a clock far off.
+      [sign(body, now - 301), 'timestamp outside the 300 s tolerance (stale or replayed delivery)'],
+      [sign(body, now + 400), 'timestamp outside the 300 s tolerance (stale or replayed delivery)'],
+      [{ ...sign(body), 'x-grantex-timestamp': 'yesterday' }, 'missing or invalid X-Grantex-Timestamp'],
+      // The signature is valid for its own timestamp, but the timestamp sent was changed.
+      [{ ...sign(body, now - 10), 'x-grantex-timestamp': String(now) }, 'X-Grantex-Signature-V2 does not match'],
     ];
     for (const [headers, reason] of cases) {
-      const response = await post(url, body, headers);
-      expect(response.status).toBe(401);
-      expect(JSON.parse(response.body).message).toContain(reason);
+      const answer = await post(url, body, headers);
+      expect([answer.status, JSON.parse(answer.body).message]).toEqual([401, reason]);
     }
     expect(ctx.received).toEqual([]);
-    expect(ctx.counts.get('refused_stale')).toBe(2);
+    expect([ctx.counts.get('refused_signature'), ctx.counts.get('refused_stale')]).toEqual([6, 2]);
+    // One warning for the burst, saying how many; the secret is never logged.
+    const warnings = ctx.logs.filter((l) => l.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(ctx.logs.filter((l) => l.level === 'debug' && l.message === 'webhook request refused')).toHaveLength(8);
     expect(JSON.stringify(ctx.logs)).not.toContain(SECRET);
+  });
+
+  it('accepts a delivery signed within the tolerance', async () => {
+    const { url, ctx } = await startReceiver({ toleranceSeconds: 600 });
+    const body = JSON.stringify(event(7));
+    expect((await post(url, body, sign(body, Math.floor(Date.now() / 1000) - 500))).status).toBe(200);
+    expect(ctx.received).toEqual([event(7)]);
   });
 
   it('accepts the legacy body-only signature only when enabled', async () => {
     const body = JSON.stringify(event(3));
     const legacy = { 'content-type': 'application/json', 'x-grantex-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` };
-    const strict = await start();
+    const strict = await startReceiver();
     expect((await post(strict.url, body, legacy)).status).toBe(401);
-    const lenient = await start({ legacySignature: true });
+    const lenient = await startReceiver({ legacySignature: true });
     expect((await post(lenient.url, body, legacy)).status).toBe(200);
+    expect((await post(lenient.url, body, { ...legacy, 'x-grantex-signature': `sha256=${'1'.repeat(64)}` })).status).toBe(401);
+    expect(strict.ctx.received).toEqual([]);
     expect(lenient.ctx.received).toEqual([event(3)]);
   });
 
   it('refuses a malformed body with 400, a wrong path with 404 and a wrong method with 405', async () => {
-    const { url, ctx } = await start();
+    const { url, ctx } = await startReceiver();
     for (const body of ['{not json', JSON.stringify({ type: 'grant.created', data: {} }), JSON.stringify([event(1)])]) {
-      expect((await post(url, body, sign(body))).status).toBe(400);
+      const answer = await post(url, body, sign(body));
+      expect([answer.status, JSON.parse(answer.body).error]).toEqual([400, 'malformed']);
     }
     expect((await post(url.replace('/webhooks/grantex', '/other'), '{}', {})).status).toBe(404);
-    expect((await fetch(url)).status).toBe(405);
+    const get = await fetch(url);
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
     expect((await fetch(`${url}/health`)).status).toBe(200);
     expect(ctx.received).toEqual([]);
+    expect([ctx.counts.get('refused_malformed'), ctx.counts.get('refused_path'), ctx.counts.get('refused_method')]).toEqual([3, 1, 1]);
   });
 
-  it('refuses a body over the limit with 413 without reading it all', async () => {
-    const { url, ctx } = await start({ maxBodyBytes: 2048 });
-    expect((await post(url, 'x'.repeat(5000), sign('x'.repeat(5000)))).status).toBe(413);
-    // A body without Content-Length, streamed slowly: the answer comes once the limit is passed.
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(url, { method: 'POST', headers: { ...sign('ignored'), 'transfer-encoding': 'chunked' } }, (res) => resolve(res.statusCode ?? 0));
-      req.on('error', reject);
-      req.write('y'.repeat(3000));
-      // never end: the receiver must answer without the rest
-    });
-    expect(status).toBe(413);
+  it('refuses a declared Content-Length over the limit with 413 before reading the body', async () => {
+    const { url, ctx } = await startReceiver({ maxBodyBytes: 2048 });
+    const body = 'x'.repeat(5000);
+    expect((await post(url, body, sign(body))).status).toBe(413);
+    expect(ctx.counts.get('refused_too_large')).toBe(1);
+  });
+
+  it('answers 413 as soon as a streamed body passes the limit, without waiting for the rest', async () => {
+    const { url, ctx } = await startReceiver({ maxBodyBytes: 2048 });
+    const answered = deferred<number>();
+    const req = request(url, { method: 'POST', headers: { ...sign('ignored'), 'transfer-encoding': 'chunked' } }, (res) => answered.resolve(res.statusCode ?? 0));
+    req.on('error', () => undefined);
+    // Slowly, and never ending: only an answer given before the end can arrive.
+    req.write('y'.repeat(1500));
+    req.write('y'.repeat(1500));
+    expect(await answered.promise).toBe(413);
+    req.destroy();
     expect(ctx.received).toEqual([]);
   });
 
-  it('answers 503 with Retry-After when the pipeline is full, and the sender retries later', async () => {
+  it('answers 503 with Retry-After when the pipeline is full, and accepts the sender\'s retry', async () => {
     let full = true;
     const handed: FerryEvent[] = [];
-    const { url } = await start({}, {
+    const { url, ctx } = await startReceiver({}, {
       consume: async (events, options) => {
         expect(options?.wait).toBe(false);
         if (full) throw new BackpressureError('pipeline "events" is full', 2500);
@@ -148,40 +169,53 @@ describe('the webhook receiver', () => {
     full = false;
     expect((await post(url, body, sign(body))).status).toBe(200);
     expect(handed).toEqual([event(4)]);
+    expect(ctx.counts.get('refused_backpressure')).toBe(1);
   });
 
-  it('cuts off a slow client and keeps serving others', async () => {
-    const { url, receiver } = await start({ requestTimeoutMs: 300 });
-    const slow = connect(receiver.port as number, '127.0.0.1');
-    const closed = new Promise<void>((resolve) => slow.on('close', () => resolve()));
-    let answer = '';
-    slow.on('data', (d: Buffer) => (answer += d.toString()));
-    slow.write('POST /webhooks/grantex HTTP/1.1\r\nHost: x\r\n');
+  it('answers 503 when the pipeline is shutting down, and 500 (to be retried) when it fails', async () => {
+    let failure: Error = new ShutdownError('pipeline "events" is shutting down');
+    const { url, ctx } = await startReceiver({}, {
+      consume: async () => {
+        throw failure;
+      },
+    });
     const body = JSON.stringify(event(5));
-    expect((await post(url, body, sign(body))).status).toBe(200);
-    await closed;
-    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    const stopping = await post(url, body, sign(body));
+    expect([stopping.status, stopping.headers.get('retry-after')]).toEqual([503, '5']);
+    failure = new Error('processor "tag" failed');
+    expect((await post(url, body, sign(body))).status).toBe(500);
+    expect(ctx.counts.get('refused_shutdown')).toBe(1);
+    expect(ctx.logs.some((l) => l.level === 'error' && l.fields.error === 'processor "tag" failed')).toBe(true);
   });
 
   it('generic mode: a bearer token, and a JSON event, an array or NDJSON, all or nothing', async () => {
-    const { url, ctx } = await start({ mode: 'generic', token: 'tok_123456', secret: undefined });
+    const { url, ctx } = await startReceiver({ mode: 'generic', token: 'tok_123456', secret: undefined });
     const auth = { authorization: 'Bearer tok_123456', 'content-type': 'application/json' };
+    const ndjson = { ...auth, 'content-type': 'application/x-ndjson' };
     expect((await post(url, JSON.stringify(event(1)), { 'content-type': 'application/json' })).status).toBe(401);
     expect((await post(url, JSON.stringify(event(1)), { ...auth, authorization: 'Bearer wrong' })).status).toBe(401);
-    expect((await post(url, JSON.stringify(event(1)), auth)).status).toBe(200);
-    expect((await post(url, JSON.stringify([event(2), event(3)]), auth)).status).toBe(200);
-    const ndjson = { ...auth, 'content-type': 'application/x-ndjson' };
-    expect((await post(url, `${JSON.stringify(event(4))}\n${JSON.stringify(event(5))}\n`, ndjson)).status).toBe(200);
-    const bad = await post(url, `${JSON.stringify(event(6))}\n{"id":"x"}\n`, ndjson);
-    expect([bad.status, JSON.parse(bad.body).message]).toEqual([400, expect.stringMatching(/^line 2: /)]);
+    expect((await post(url, JSON.stringify(event(1)), { ...auth, authorization: 'Bearer tok_1234567' })).status).toBe(401);
+    expect(JSON.parse((await post(url, JSON.stringify(event(1)), auth)).body)).toEqual({ accepted: 1 });
+    expect(JSON.parse((await post(url, JSON.stringify([event(2), event(3)]), { ...auth, authorization: 'bearer tok_123456' })).body)).toEqual({ accepted: 2 });
+    expect(JSON.parse((await post(url, `${JSON.stringify(event(4))}\r\n\n${JSON.stringify(event(5))}\n`, ndjson)).body)).toEqual({ accepted: 2 });
+
+    const badLine = await post(url, `${JSON.stringify(event(6))}\n{"id":"x"}\n`, ndjson);
+    expect([badLine.status, JSON.parse(badLine.body).message]).toEqual([400, expect.stringMatching(/^line 2: "type" must be a non-empty string/)]);
+    const badIndex = await post(url, JSON.stringify([event(7), event(8), { ...event(9), data: [] }]), auth);
+    expect([badIndex.status, JSON.parse(badIndex.body).message]).toEqual([400, expect.stringMatching(/^event 2: "data" must be a JSON object/)]);
+    expect((await post(url, '[]', auth)).status).toBe(400);
+    // Nothing of a refused body was accepted.
     expect(ctx.received.map((e) => e.id)).toEqual(['evt_1', 'evt_2', 'evt_3', 'evt_4', 'evt_5']);
+    expect(ctx.counts.get('refused_token')).toBe(3);
+    expect(JSON.stringify(ctx.logs)).not.toContain('tok_123456');
   });
 
-  it('reports a port already in use as a configuration error naming the endpoint', async () => {
-    const first = await start();
-    const ctx = createTestContext(resolveConfig(webhook.configSchema, { endpoint: `127.0.0.1:${first.receiver.port}`, secret: SECRET }));
-    const error = await webhook.create(ctx).start?.().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toBe(`cannot listen on 127.0.0.1:${first.receiver.port} (receivers.test.endpoint): the port is in use`);
+  it('accepts every delivery of the Grantex-compatible generator, each once', async () => {
+    const { url, ctx } = await startReceiver();
+    const run = deliverWebhooks({ url, secret: SECRET, total: 40, concurrency: 4, seed: 11 });
+    await run.done;
+    expect([...run.statuses.keys()]).toEqual([200]);
+    expect(ctx.received.map((e) => e.id).sort()).toEqual(run.acknowledged.map((e) => e.id).sort());
+    expect(new Set(ctx.received.map((e) => e.id)).size).toBe(40);
   });
 });

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly code: 'refused_signature' | 'refused_stale' };
@@ -22,8 +22,9 @@ export function checkTimestamp(headers: IncomingHttpHeaders, toleranceSeconds: n
     if (legacy && header(headers, 'x-grantex-signature') !== undefined) return { ok: true };
     return { ok: false, reason: 'missing X-Grantex-Signature-V2', code: 'refused_signature' };
   }
-  const timestamp = Number(header(headers, 'x-grantex-timestamp'));
-  if (!Number.isInteger(timestamp)) return { ok: false, reason: 'missing or invalid X-Grantex-Timestamp', code: 'refused_signature' };
+  const given = header(headers, 'x-grantex-timestamp') ?? '';
+  const timestamp = /^\d{1,12}$/.test(given) ? Number(given) : Number.NaN;
+  if (Number.isNaN(timestamp)) return { ok: false, reason: 'missing or invalid X-Grantex-Timestamp', code: 'refused_signature' };
   if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) return { ok: false, reason: `timestamp outside the ${toleranceSeconds} s tolerance (stale or replayed delivery)`, code: 'refused_stale' };
   return { ok: true };
 }
@@ -47,10 +48,13 @@ export function checkSignature(headers: IncomingHttpHeaders, body: Buffer, secre
   return { ok: false, reason: 'missing X-Grantex-Signature-V2', code: 'refused_signature' };
 }
 
-/** `Authorization: Bearer <token>`, compared in constant time. */
+/**
+ * `Authorization: Bearer <token>` (the scheme in any case, RFC 7235). Digests are compared
+ * so that the comparison takes the same time whatever the length of what was sent.
+ */
 export function checkBearer(headers: IncomingHttpHeaders, token: string): boolean {
-  const given = header(headers, 'authorization') ?? '';
-  const expected = Buffer.from(`Bearer ${token}`);
-  const actual = Buffer.from(given);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  const match = /^bearer +(\S+)\s*$/i.exec(header(headers, 'authorization') ?? '');
+  if (match === null) return false;
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(match[1] as string), digest(token));
 }
