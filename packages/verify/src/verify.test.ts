@@ -41,7 +41,7 @@ describe('verifyArchive on a directory', () => {
       { writer: 'w1', alg: 'sha256', verified: 40, firstSeq: 1, lastSeq: 40, duplicates: 0, gaps: [], epochs: [], broken: undefined, problems: [], problemCount: 0 },
     ]);
     expect(report).toMatchObject({ objects: 4, records: 40, unchained: 0, reformatted: 0, damaged: [], perDay: { '2026-03-01': 20, '2026-03-02': 20 } });
-    expect(renderReport(report)).toMatch(/^OK: .* — 4 objects, 40 records\n {2}writer w1: 40 records verified \(seq 1–40, sha256\)\n/);
+    expect(renderReport(report)).toMatch(/^OK: .* — 4 objects, 40 records\n {2}writer w1: 40 records verified \(seq 1–40\), sha256\n/);
   });
 
   it('finds a changed field, naming the object and line', async () => {
