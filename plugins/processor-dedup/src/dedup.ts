@@ -1,72 +1,78 @@
-import { mkdirSync } from 'node:fs';
 import type { FerryEvent, JsonValue, Processor, ProcessorContext } from '@ferry/sdk';
 import type { DedupConfig } from './config.js';
-import { SeenFile, type SeenPosition } from './seen-file.js';
+import { keyAccessor, type KeyOf } from './key.js';
+import { SeenIds } from './seen-ids.js';
+import { SeenFile, seenLine, type SeenPosition } from './seen-file.js';
 
-function accessor(path: string): (event: FerryEvent) => string | undefined {
-  const steps = path.split('.');
-  return (event) => {
-    let value: unknown = event;
-    for (const step of steps) {
-      if (typeof value !== 'object' || value === null) return undefined;
-      value = (value as Record<string, unknown>)[step];
-    }
-    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-  };
+/** The ids the last `process` call added, until the host appends its events. */
+interface Unconfirmed {
+  readonly count: number;
+  readonly lines: string;
 }
 
+const NONE: Unconfirmed = { count: 0, lines: '' };
+
+type Gauge = ReturnType<ProcessorContext<DedupConfig>['telemetry']['meter']['createObservableGauge']>;
+
 /**
- * Drops events whose key was seen within the window. Memory: one Map entry per id and one
- * slot in an insertion-ordered queue, so expiring and evicting take the oldest from the
- * queue's head in constant time. (Iterating the Map from its start instead would rescan
- * the slots of every id already deleted, which made a full window 50× slower.)
+ * Drops events whose key was seen within the window.
+ *
+ * An id counts as seen only once its event is accepted: the host calls `snapshot` exactly
+ * when it appends the events `process` kept (the pipeline handles one call at a time), so
+ * that is when the ids are written to the file. A `process` call not followed by
+ * `snapshot` (a later processor failed, or dropped them all) is withdrawn at the next one:
+ * otherwise the sender's retry of an event that was never accepted would be dropped as a
+ * duplicate, and lost.
  */
 export class Dedup implements Processor {
-  readonly #config: DedupConfig;
-  readonly #key: (event: FerryEvent) => string | undefined;
-  readonly #seen = new Map<string, number>();
-  #order: string[] = [];
-  #times: number[] = [];
-  #head = 0;
+  readonly #ctx: ProcessorContext<DedupConfig>;
+  readonly #key: KeyOf;
+  readonly #seen: SeenIds;
   readonly #file: SeenFile | undefined;
   readonly #now: () => number;
   #restored: SeenPosition | undefined;
+  #unconfirmed: Unconfirmed = NONE;
+  #gauge: Gauge | undefined;
+  readonly #observe = (result: { observe(value: number): void }): void => result.observe(this.#seen.size);
 
   constructor(ctx: ProcessorContext<DedupConfig>, now: () => number = Date.now) {
-    this.#config = ctx.config;
-    this.#key = accessor(ctx.config.key);
+    this.#ctx = ctx;
+    this.#key = keyAccessor(ctx.config.key);
+    this.#seen = new SeenIds(ctx.config.maxIds, ctx.config.windowSeconds * 1000);
+    this.#file = ctx.storage === undefined ? undefined : new SeenFile(ctx.storage.directory, ctx.logger);
     this.#now = now;
-    this.#file = ctx.storage ? new SeenFile(ctx.storage.directory) : undefined;
-    this.#storageDirectory = ctx.storage?.directory;
   }
-
-  readonly #storageDirectory: string | undefined;
 
   restore(state: JsonValue): void {
     const s = state as { gen?: unknown; bytes?: unknown } | null;
-    if (s && typeof s.gen === 'number' && typeof s.bytes === 'number') this.#restored = { gen: s.gen, bytes: s.bytes };
+    if (s !== null && typeof s === 'object' && typeof s.gen === 'number' && typeof s.bytes === 'number') this.#restored = { gen: s.gen, bytes: s.bytes };
   }
 
   async start(): Promise<void> {
-    if (this.#file === undefined || this.#storageDirectory === undefined) return;
-    mkdirSync(this.#storageDirectory, { recursive: true });
-    const horizon = this.#now() - this.#config.windowSeconds * 1000;
-    for (const { time, key } of this.#file.load(this.#restored)) {
-      if (time < horizon || this.#seen.has(key)) continue;
-      this.#remember(key, time);
-    }
-    this.#evict();
+    this.#gauge = this.#ctx.telemetry.meter.createObservableGauge('dedup.remembered_ids', { description: 'Event ids the dedup processor remembers now' });
+    this.#gauge.addCallback(this.#observe);
+    if (this.#file === undefined) return;
+    const now = this.#now();
+    const horizon = now - this.#ctx.config.windowSeconds * 1000;
+    this.#file.open(this.#restored, (key, time) => {
+      if (time >= horizon && !this.#seen.has(key)) this.#seen.add(key, time);
+    });
+    this.#seen.trim(now);
+    this.#ctx.logger.info('dedup state loaded', { rememberedIds: this.#seen.size });
   }
 
   async shutdown(): Promise<void> {
+    this.#gauge?.removeCallback(this.#observe);
     this.#file?.close();
   }
 
   process(events: readonly FerryEvent[]): readonly FerryEvent[] {
+    if (this.#unconfirmed.count > 0) this.#seen.removeNewest(this.#unconfirmed.count);
     const now = this.#now();
-    this.#expire(now);
+    this.#seen.trim(now);
+    const persist = this.#file !== undefined;
     const kept: FerryEvent[] = [];
-    let record = '';
+    let lines = '';
     let added = 0;
     for (const event of events) {
       const key = this.#key(event);
@@ -75,60 +81,29 @@ export class Dedup implements Processor {
         continue;
       }
       if (this.#seen.has(key)) continue;
-      this.#remember(key, now);
+      this.#seen.add(key, now);
+      added++;
+      if (persist) lines += seenLine(key, now);
       kept.push(event);
-      if (this.#file) {
-        record += `${now}\t${JSON.stringify(key)}\n`;
-        added++;
-      }
     }
-    this.#evict();
-    if (this.#file) {
-      this.#file.append(record, added);
-      if (this.#file.lines > 2 * this.#seen.size + 10_000) this.#compact();
-    }
+    this.#seen.trim(now);
+    this.#unconfirmed = { count: added, lines };
     return kept.length === events.length ? events : kept;
   }
 
+  /** Called by the host with each append of the events `process` kept: their ids now count. */
   snapshot(): JsonValue {
-    const position = this.#file?.position;
-    return position ? { gen: position.gen, bytes: position.bytes } : null;
+    const { count, lines } = this.#unconfirmed;
+    this.#unconfirmed = NONE;
+    if (this.#file === undefined) return null;
+    this.#file.append(lines, count);
+    if (this.#file.shouldCompact(this.#seen.size)) this.#file.compact(this.#seen.entries(), this.#seen.size);
+    const { gen, bytes } = this.#file.position;
+    return { gen, bytes };
   }
 
-  /** How many ids are remembered now (for tests and telemetry). */
+  /** How many ids are remembered now. */
   get size(): number {
     return this.#seen.size;
-  }
-
-  #remember(key: string, time: number): void {
-    this.#seen.set(key, time);
-    this.#order.push(key);
-    this.#times.push(time);
-  }
-
-  /** Forgets the oldest id. */
-  #forgetOldest(): void {
-    this.#seen.delete(this.#order[this.#head] as string);
-    this.#head++;
-    if (this.#head > 4096 && this.#head * 2 > this.#order.length) {
-      this.#order = this.#order.slice(this.#head);
-      this.#times = this.#times.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-
-  #expire(now: number): void {
-    const horizon = now - this.#config.windowSeconds * 1000;
-    while (this.#head < this.#order.length && (this.#times[this.#head] as number) < horizon) this.#forgetOldest();
-  }
-
-  #evict(): void {
-    while (this.#seen.size > this.#config.maxIds) this.#forgetOldest();
-  }
-
-  #compact(): void {
-    let live = '';
-    for (const [key, time] of this.#seen) live += `${time}\t${JSON.stringify(key)}\n`;
-    this.#file?.compact(live, this.#seen.size);
   }
 }
