@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, createHmac } from 'node:crypto';
-import { canonicalize, createLinkHasher, linkHash, linkOf, linkText, MissingSecretError, recordText, storedRecordText } from './chain.js';
+import { canonicalize, createLinkHasher, linkTextWriter, linkHash, linkOf, linkText, MissingSecretError, recordText, storedRecordText } from './chain.js';
 import { GENESIS, type ChainLink } from './envelope.js';
 
 describe('canonical JSON (RFC 8785)', () => {
@@ -44,6 +44,9 @@ describe('links', () => {
     expect(linkText(link)).toBe(canonicalize(link));
     const withUpstream = { ...link, writer: 'a "quoted" \u2028 writer', upstream: { v: 1, writer: 'edge', seq: 3, z: [1, { b: 2, a: 1 }] } };
     expect(linkText(withUpstream)).toBe(canonicalize(withUpstream));
+    const write = linkTextWriter('a "quoted" \u2028 writer', 'hmac-sha256', 1);
+    const hashed = { v: 1, writer: 'a "quoted" \u2028 writer', seq: 123456789, alg: 'hmac-sha256' as const, prev: 'f'.repeat(64) };
+    expect(write(hashed.seq, hashed.prev)).toBe(canonicalize(hashed));
   });
 
   it('hashes the record with its envelope minus hash: SHA-256, or HMAC-SHA256 with the secret', () => {

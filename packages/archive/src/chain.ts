@@ -111,6 +111,17 @@ export function linkText(link: UnhashedLink): string {
 }
 
 /**
+ * `linkText` for one writer's links without `upstream`, as a function of `seq` and `prev`
+ * only: the constant parts are serialized once. `prev` is a hash (hex), which needs no
+ * escaping. The processor calls this for every event.
+ */
+export function linkTextWriter(writer: string, alg: ChainAlgorithm, v: number): (seq: number, prev: string) => string {
+  const head = `{"alg":${JSON.stringify(alg)},"prev":"`;
+  const tail = `,"v":${JSON.stringify(v)},"writer":${JSON.stringify(writer)}}`;
+  return (seq, prev) => `${head}${prev}","seq":${seq}${tail}`;
+}
+
+/**
  * What a link's hash covers: the canonical text of `record` with its `ferry` member
  * replaced by `envelopeText` (the canonical text of the link without `hash`). Any `ferry`
  * field the record has is ignored: the envelope given takes its place.

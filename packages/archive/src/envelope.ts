@@ -45,3 +45,49 @@ export interface ChainLink {
 
 /** A link before its hash is known. */
 export type UnhashedLink = Omit<ChainLink, 'hash'>;
+
+const MEMBER = `"${ENVELOPE_FIELD}":`;
+
+/**
+ * Whether a record's JSON text (as JSON.stringify writes it) has Ferry's envelope as a
+ * top-level member — without parsing it in the common cases: the envelope is the first
+ * member, or the last (where the integrity processor puts it). A quote that follows a
+ * comma or a brace cannot be inside a string, so the member found is a real one; it is
+ * the top-level one when its value ends exactly one `}` before the end of the text.
+ * Anything else is decided by parsing.
+ */
+export function hasEnvelope(line: string): boolean {
+  if (line.startsWith(`{${MEMBER}`)) return true;
+  const at = line.lastIndexOf(`,${MEMBER}`);
+  if (at === -1) return false;
+  const end = valueEnd(line, at + 1 + MEMBER.length);
+  if (end === line.length - 1 && line.charCodeAt(end) === 0x7d) return true;
+  try {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    return typeof record === 'object' && record !== null && Object.hasOwn(record, ENVELOPE_FIELD);
+  } catch {
+    return false;
+  }
+}
+
+/** The index just past the JSON object or array starting at `start` (-1 if it is neither or never ends). */
+function valueEnd(text: string, start: number): number {
+  const open = text.charCodeAt(start);
+  if (open !== 0x7b && open !== 0x5b) return -1;
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}

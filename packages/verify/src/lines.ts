@@ -21,7 +21,8 @@ export class ObjectDamage extends Error {
  * (a truncated gzip, a cut-off last line), naming the line where it ends.
  */
 export async function readLines(body: Readable, gzip: boolean, onLine: (text: string, line: number) => void): Promise<number> {
-  const stream = gzip ? body.pipe(createGunzip()) : body;
+  // Large chunks: fewer trips between the zlib thread and this loop (each one left the loop idle).
+  const stream = gzip ? body.pipe(createGunzip({ chunkSize: 256 * 1024 })) : body;
   if (gzip) body.once('error', (error) => stream.destroy(error));
   let line = 0;
   let partial: Buffer | undefined;

@@ -57,7 +57,7 @@ async function* walk(root: string, relative: string): AsyncGenerator<ArchiveEntr
   for (const { entry } of named) {
     const key = relative === '' ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory()) yield* walk(root, key);
-    else yield { key, open: async () => createReadStream(join(root, key)) };
+    else yield { key, open: async () => createReadStream(join(root, key), { highWaterMark: 1024 * 1024 }) };
   }
 }
 

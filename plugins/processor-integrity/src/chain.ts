@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { FerryEvent, JsonValue, Logger, Processor, ProcessorContext } from '@ferry/sdk';
-import { createLinkHasher, ENVELOPE_VERSION, GENESIS, linkText, recordText, type ChainAlgorithm, type LinkHasher } from '@ferry/archive';
+import { createLinkHasher, ENVELOPE_VERSION, GENESIS, linkText, linkTextWriter, recordText, type ChainAlgorithm, type LinkHasher } from '@ferry/archive';
 import type { IntegrityConfig } from './config.js';
 
 /** Where the chain stands: the last link's position and hash. */
@@ -31,6 +31,7 @@ export class IntegrityChain implements Processor {
   readonly #writer: string;
   readonly #alg: ChainAlgorithm;
   readonly #hasher: LinkHasher;
+  readonly #linkText: (seq: number, prev: string) => string;
   readonly #logger: Logger;
   #head: ChainHead = { seq: 0, hash: GENESIS };
   #linked: ChainHead | undefined;
@@ -39,6 +40,7 @@ export class IntegrityChain implements Processor {
     this.#writer = ctx.config.writerId ?? defaultWriter();
     this.#alg = ctx.config.secret === undefined ? 'sha256' : 'hmac-sha256';
     this.#hasher = createLinkHasher(this.#alg, ctx.config.secret);
+    this.#linkText = linkTextWriter(this.#writer, this.#alg, ENVELOPE_VERSION);
     this.#logger = ctx.logger;
     if (ctx.storage === undefined) {
       ctx.logger.warn(
@@ -63,7 +65,7 @@ export class IntegrityChain implements Processor {
       // Object literals with the same shape every time, and no second copy of the link:
       // this loop is on the pipeline's critical path.
       if (upstream === undefined) {
-        hash = this.#hasher(recordText(event, linkText({ v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev })));
+        hash = this.#hasher(recordText(event, this.#linkText(seq, prev)));
         linked[i] = { ...event, ferry: { v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash } };
       } else {
         hash = this.#hasher(recordText(event, linkText({ v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, upstream })));
