@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBatch } from '@ferry/sdk';
+import { createBatch, type FerryEvent } from '@ferry/sdk';
 import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import { archiveKey, encodeObject } from '@ferry/archive';
 import { createEventFactory } from '@ferry/generator';
@@ -34,7 +34,7 @@ async function writeArchive(directory: string, events: number): Promise<number> 
   const factory = createEventFactory({ seed: 4 });
   let objects = 0;
   for (let at = 0; at < events; at += PER_OBJECT) {
-    const linked = chain.process!(Array.from({ length: Math.min(PER_OBJECT, events - at) }, () => factory.next()));
+    const linked = chain.process!(Array.from({ length: Math.min(PER_OBJECT, events - at) }, () => factory.next())) as FerryEvent[];
     chain.snapshot!(); // as the host does with every append: the chain moves on
     const batch = createBatch({ events: linked, receivedAt: Date.parse('2026-03-01T00:00:00Z') + at * 10, firstSeq: at });
     const key = archiveKey({ prefix: 'grantex-events', layout: 'daily', compression: 'gzip', receivedAt: batch.receivedAt, firstSeq: at, batchId: batch.id });
