@@ -129,8 +129,9 @@ describe('the webhook receiver', () => {
     const get = await fetch(url);
     expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
     expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await post(`${url}/health`, '{}', {})).status).toBe(405);
     expect(ctx.received).toEqual([]);
-    expect([ctx.counts.get('refused_malformed'), ctx.counts.get('refused_path'), ctx.counts.get('refused_method')]).toEqual([3, 1, 1]);
+    expect([ctx.counts.get('refused_malformed'), ctx.counts.get('refused_path'), ctx.counts.get('refused_method')]).toEqual([3, 1, 2]);
   });
 
   it('refuses a declared Content-Length over the limit with 413 before reading the body', async () => {

@@ -97,7 +97,8 @@ export class WebhookReceiver implements Receiver {
   async #respond(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { config } = this.#ctx;
     const path = (request.url ?? '/').split('?')[0];
-    if (path === `${config.path}/health` && (request.method === 'GET' || request.method === 'HEAD')) {
+    if (path === `${config.path}/health`) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return this.#refuse(request, response, 405, 'refused_method', 'use GET', { allow: 'GET, HEAD' });
       return this.#answer(response, this.#stopping ? 503 : 200, { status: this.#stopping ? 'stopping' : 'ok' });
     }
     if (path !== config.path) return this.#refuse(request, response, 404, 'refused_path', 'no such path');
