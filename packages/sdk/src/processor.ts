@@ -23,7 +23,10 @@ export interface BatchPolicy {
  *   durable log, so nothing held in a batch is ever only in memory.
  * - `batching` is for processors that set how the log is cut into batches (`batch`).
  * - `snapshot`/`restore`: state that must survive a restart (a hash chain's head). The
- *   host stores the snapshot with each durable append and restores the last one on start.
+ *   host calls `snapshot()` exactly once per append, right after the `process()` calls
+ *   whose events it appends, stores it with that append, and at start `restore()`s the
+ *   one stored with the last append that became durable. A `process()` call not followed
+ *   by `snapshot()` (its events were all dropped, or the pipeline closed) appended nothing.
  */
 export interface Processor extends Component {
   process?(events: readonly FerryEvent[]): readonly FerryEvent[] | Promise<readonly FerryEvent[]>;

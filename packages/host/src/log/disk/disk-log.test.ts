@@ -240,3 +240,21 @@ describe('the disk log', () => {
     expect(log.endSeq).toBe(0);
   });
 });
+
+describe('processor state across segments', () => {
+  it('survives a roll followed by every cursor passing the old segment', async () => {
+    let log = await openLog({ segmentBytes: 64 * 1024, cursorNames: ['a'] });
+    const a = log.cursor('a');
+    // One append larger than a segment: the roll after it leaves a new segment with no events.
+    const i = 1;
+    await log.append(makeEvents(1000), makeEvents(1000).map((e) => JSON.stringify(e)), { chain: { seq: 0 } });
+    await expect.poll(async () => (await segmentFiles()).length).toBe(2);
+    const all = await readAll(a);
+    a.commit(all.length);
+    await expect.poll(async () => (await segmentFiles()).length).toBe(1);
+    await closeLog(log);
+    log = await openLog({ segmentBytes: 64 * 1024, cursorNames: ['a'] });
+    expect(log.restoredState).toEqual({ chain: { seq: i - 1 } });
+    expect(log.endSeq).toBe(i * 1000);
+  });
+});

@@ -42,6 +42,7 @@ interface CachedRecord {
   readonly bytes: number;
   /** The record's bytes until they are written. */
   encoded: Buffer | undefined;
+  readonly state: string | undefined;
 }
 
 interface Group {
@@ -92,6 +93,12 @@ export class DiskLog implements EventLog {
   #endSeq: number;
   #writtenSeq: number;
   #lastReceivedAt = 0;
+  /**
+   * The processor state of the last written record. A new segment starts with a record
+   * carrying it (and no events), so that deleting delivered segments never deletes the
+   * state a restart must restore.
+   */
+  #writtenState: string | undefined;
   #group: Group = newGroup();
   #pendingBytes = 0;
   #flushing: Promise<void> | undefined;
@@ -116,6 +123,7 @@ export class DiskLog implements EventLog {
     this.#endSeq = init.endSeq;
     this.#writtenSeq = init.endSeq;
     this.restoredState = init.state;
+    this.#writtenState = init.state === undefined ? undefined : JSON.stringify(init.state);
     this.#release = init.release;
     this.#store = init.store;
     this.#starts = init.starts;
@@ -211,9 +219,10 @@ export class DiskLog implements EventLog {
     // Monotonic, so archive keys built from it sort in acceptance order even if the clock steps back.
     const receivedAt = Math.max(Date.now(), this.#lastReceivedAt);
     this.#lastReceivedAt = receivedAt;
-    const encoded = encodeRecord(firstSeq, receivedAt, lines, state === undefined ? undefined : JSON.stringify(state));
+    const stateText = state === undefined ? undefined : JSON.stringify(state);
+    const encoded = encodeRecord(firstSeq, receivedAt, lines, stateText);
     const { sizes, bytes } = lineSizes(lines);
-    const record: CachedRecord = { firstSeq, receivedAt, lines, events: undefined, sizes, bytes, encoded };
+    const record: CachedRecord = { firstSeq, receivedAt, lines, events: undefined, sizes, bytes, encoded, state: stateText };
     this.#endSeq += events.length;
     this.#group.records.push(record);
     this.#pendingBytes += encoded.length;
@@ -237,6 +246,7 @@ export class DiskLog implements EventLog {
       }
       for (const record of group.records) {
         record.encoded = undefined;
+        if (record.state !== undefined) this.#writtenState = record.state;
         this.#cacheRecord(record);
       }
       this.#writtenSeq = (group.records[group.records.length - 1] as CachedRecord).firstSeq + (group.records[group.records.length - 1] as CachedRecord).lines.length;
@@ -323,6 +333,12 @@ export class DiskLog implements EventLog {
     const info: SegmentInfo = { firstSeq: this.#writtenSeq, path: segmentPath(this.#segmentsDir, this.#writtenSeq), size: 0 };
     this.#active = await open(info.path, 'a');
     this.#segments.push(info);
+    if (this.#writtenState !== undefined) {
+      const carried = encodeRecord(this.#writtenSeq, this.#lastReceivedAt, [], this.#writtenState);
+      await this.#writeAll([carried], 0);
+      await this.#active.datasync();
+      info.size = carried.length;
+    }
     await syncDirectory(this.#segmentsDir);
   }
 
