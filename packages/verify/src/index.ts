@@ -27,11 +27,14 @@
  * argument), `writers` (the expected writer ids: any other fails, a missing one fails),
  * `allowMissingStart` (verify a sub-prefix, such as one day, or an archive whose oldest
  * objects expired), `duplicateWindow` (default 100,000 links per writer), `signal`.
+ *
+ * It rejects (with a SourceError naming the directory or bucket) only when the archive
+ * cannot be listed at all; everything found in it is in the report.
  */
 export { verifyArchive } from './verify.js';
 export type { VerifyOptions } from './verify.js';
 export type { VerifyReport, WriterReport, Gap, Epoch, ChainProblem, ProblemKind, Damage, Place } from './report.js';
 export { renderReport } from './render.js';
 export { readVerifySecret, SECRET_ENV } from './secret.js';
-export { archiveEntries, parseS3Url } from './sources.js';
+export { archiveEntries, parseS3Url, SourceError } from './sources.js';
 export type { ArchiveEntry, S3SourceOptions } from './sources.js';

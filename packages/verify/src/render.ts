@@ -35,7 +35,8 @@ export function renderReport(report: VerifyReport): string {
     const first = report.unchainedAt[0];
     out.push(`  UNCHAINED: ${n(report.unchained)} records carry no integrity link${first ? `, the first at ${at(first)}` : ''} (written without the integrity processor, or inserted)`);
   }
-  for (const d of report.damaged) out.push(`  DAMAGED ${at(d)}: ${d.problem}`);
+  for (const d of report.damaged.slice(0, PROBLEMS_SHOWN)) out.push(`  DAMAGED ${at(d)}: ${d.problem}`);
+  if (report.damagedCount > PROBLEMS_SHOWN) out.push(`  … and ${n(report.damagedCount - PROBLEMS_SHOWN)} more damaged objects or lines`);
   if (report.reformatted > 0) out.push(`  note: ${n(report.reformatted)} records are not in the compact form Ferry writes (re-serialized since); their content was checked`);
   if (report.ignored > 0) out.push(`  note: ${n(report.ignored)} other objects under the source are not archive objects and were not read`);
   const days = Object.entries(report.perDay);

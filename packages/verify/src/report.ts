@@ -101,6 +101,8 @@ export interface VerifyReport {
   readonly missingWriters: string[];
   /** Records per UTC day of `createdAt` (duplicates not counted): compare with the source's own counts. */
   readonly perDay: Record<string, number>;
-  /** Objects that could not be read to their end (a truncated gzip names the line it ends in), and lines that are not JSON. */
+  /** Objects that could not be read to their end (a truncated gzip names the line it ends in), and lines that are not JSON: the first 1,000. */
   readonly damaged: Damage[];
+  /** How many in all. */
+  damagedCount: number;
 }

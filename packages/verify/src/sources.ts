@@ -45,7 +45,17 @@ export function archiveEntries(source: string, options: S3SourceOptions = {}): A
  * a directory's entries sort as if a directory's name ended in `/`.
  */
 async function* directoryEntries(root: string): AsyncGenerator<ArchiveEntry> {
+  try {
+    await readdir(root);
+  } catch (error) {
+    throw new SourceError(`cannot read the archive directory ${root}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
   yield* walk(root, '');
+}
+
+/** The archive itself cannot be listed (a missing directory or bucket, a refused permission). */
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
 }
 
 async function* walk(root: string, relative: string): AsyncGenerator<ArchiveEntry> {
@@ -81,7 +91,14 @@ async function* s3Entries(bucket: string, prefix: string, options: S3SourceOptio
   try {
     let token: string | undefined;
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      let page;
+      try {
+        page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      } catch (error) {
+        const name = (error as Error).name;
+        const hint = name === 'AccessDenied' ? ' (verify needs s3:ListBucket and s3:GetObject)' : '';
+        throw new SourceError(`cannot list s3://${bucket}/${prefix}: ${name}: ${(error as Error).message}${hint}`, { cause: error });
+      }
       for (const item of page.Contents ?? []) {
         const key = item.Key as string;
         yield {

@@ -294,6 +294,7 @@ describe('verifyArchive on an S3-compatible server', () => {
     expect(tampered.ok).toBe(false);
     expect(tampered.damaged.map((d) => d.key)).toEqual([keys[0]]);
     expect(tampered.writers[0]?.gaps.at(-1)).toEqual({ from: 21, to: 30, after: { key: keys[1], line: 10 }, before: { key: keys[3], line: 1 } });
+    await expect(verifyArchive('s3://no-such-bucket/grantex-events', options)).rejects.toThrow(/^cannot list s3:\/\/no-such-bucket\/grantex-events: NoSuchBucket/);
   });
 
   it('reads a gzip object that is not truncated but corrupt as damaged, not as tampering', async () => {
@@ -302,5 +303,11 @@ describe('verifyArchive on an S3-compatible server', () => {
     const report = await verifyArchive('s3://audit-archive/other', { endpoint: peer.endpoint, forcePathStyle: true, credentials: { accessKeyId: peer.accessKeyId, secretAccessKey: peer.secretAccessKey } });
     expect(report.ok).toBe(false);
     expect(report.damaged[0]?.problem).toMatch(/^the object is damaged: it cannot be read past line 0: /);
+  });
+});
+
+describe('verifyArchive when the archive cannot be listed', () => {
+  it('rejects with an error naming the directory or the bucket', async () => {
+    await expect(verifyArchive(join(archive.dir, 'absent'))).rejects.toThrow(`cannot read the archive directory ${join(archive.dir, 'absent')}: ENOENT`);
   });
 });

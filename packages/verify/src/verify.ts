@@ -1,7 +1,7 @@
 import { linkOf, parseArchiveKey } from '@ferry/archive';
 import { ChainChecker, type ChainCheckOptions } from './chain-check.js';
 import { ObjectDamage, readLines } from './lines.js';
-import type { VerifyReport } from './report.js';
+import type { Damage, VerifyReport } from './report.js';
 import { archiveEntries, type S3SourceOptions } from './sources.js';
 import { duplicateName } from './strict-json.js';
 
@@ -11,6 +11,7 @@ export interface VerifyOptions extends S3SourceOptions, ChainCheckOptions {
 }
 
 const UNCHAINED_PLACES_KEPT = 20;
+const DAMAGE_KEPT = 1000;
 
 /** The UTC day of an ISO-8601 `createdAt` (`2026-03-01`), or `unknown`. */
 function dayOf(createdAt: unknown): string {
@@ -34,6 +35,7 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
     records: 0,
     unchained: 0,
     unchainedAt: [],
+    damagedCount: 0,
     reformatted: 0,
     writers: checker.writers,
     missingWriters: [],
@@ -41,6 +43,10 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
     damaged: [],
   };
   const perDay = new Map<string, number>();
+  const damage = (found: Damage): void => {
+    report.damagedCount++;
+    if (report.damaged.length < DAMAGE_KEPT) report.damaged.push(found);
+  };
 
   for await (const entry of archiveEntries(source, options)) {
     options.signal?.throwIfAborted();
@@ -56,11 +62,11 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
       try {
         record = JSON.parse(text) as Record<string, unknown>;
       } catch {
-        report.damaged.push({ key: entry.key, line, problem: 'the line is not JSON' });
+        damage({ key: entry.key, line, problem: 'the line is not JSON' });
         return;
       }
       if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-        report.damaged.push({ key: entry.key, line, problem: 'the line is not a JSON object' });
+        damage({ key: entry.key, line, problem: 'the line is not a JSON object' });
         return;
       }
       report.records++;
@@ -85,8 +91,8 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
       await readLines(await entry.open(options.signal), parsed.compression === 'gzip', onLine);
     } catch (error) {
       options.signal?.throwIfAborted();
-      if (error instanceof ObjectDamage) report.damaged.push({ key: entry.key, line: error.line, problem: `the object is damaged: ${error.message}` });
-      else report.damaged.push({ key: entry.key, line: 0, problem: `the object cannot be read: ${(error as Error).message}` });
+      if (error instanceof ObjectDamage) damage({ key: entry.key, line: error.line, problem: `the object is damaged: ${error.message}` });
+      else damage({ key: entry.key, line: 0, problem: `the object cannot be read: ${(error as Error).message}` });
     }
   }
 
@@ -95,7 +101,7 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
   for (const day of [...perDay.keys()].sort()) report.perDay[day] = perDay.get(day) as number;
   report.ok =
     report.writers.length > 0 &&
-    report.damaged.length === 0 &&
+    report.damagedCount === 0 &&
     report.unchained === 0 &&
     report.missingWriters.length === 0 &&
     report.writers.every((w) => w.problemCount === 0 && w.gaps.length === 0);
