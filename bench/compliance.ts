@@ -1,17 +1,12 @@
 /**
- * The cost of the integrity processor on pipeline throughput, and `ferry verify`'s speed
- * over a large archive (written with the real processor, archive keys and encoding).
+ * The cost of the integrity processor on the whole pipeline (and, from integrity.ts, on
+ * the ingest step alone), and `ferry verify`'s speed over a large archive (verify.ts).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { join as joinPath } from 'node:path';
 import { startGenerator } from '@ferry/generator';
-import { createEventFactory } from '@ferry/generator';
-import { createBatch, type FerryEvent } from '@ferry/sdk';
-import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
-import { archiveKey, encodeObject } from '@ferry/archive';
-import integrity from '@ferry/processor-integrity';
-import { ferry, peakRss, runFerry, scratch, untilSent, fmt } from './support.js';
+import { runFerry, scratch, untilSent, fmt } from './support.js';
+import { benchmark as benchmarkIntegrity } from './integrity.js';
+import { benchmark as benchmarkVerify } from './verify.js';
 
 async function pipelineRate(events: number, withIntegrity: boolean): Promise<number> {
   const generator = await startGenerator({ apiKey: 'k', total: events, seed: 1 });
@@ -41,43 +36,17 @@ async function pipelineRate(events: number, withIntegrity: boolean): Promise<num
   }
 }
 
-async function verifyRate(records: number): Promise<{ perSecond: number; peak: number }> {
-  const work = await scratch();
-  try {
-    const archive = join(work.dir, 'archive');
-    const chain = integrity.create(createTestContext(resolveConfig(integrity.configSchema, { writerId: 'bench', secret: 'bench-chain-secret-0123' }), { storageDirectory: work.dir }));
-    const factory = createEventFactory({ seed: 4 });
-    const perObject = 5000;
-    for (let at = 0; at < records; at += perObject) {
-      const linked = chain.process!(Array.from({ length: Math.min(perObject, records - at) }, () => factory.next())) as FerryEvent[];
-      const batch = createBatch({ events: linked, receivedAt: Date.parse('2026-03-01T00:00:00Z') + at * 10, firstSeq: at });
-      const key = archiveKey({ prefix: 'grantex-events', layout: 'daily', compression: 'gzip', receivedAt: batch.receivedAt, firstSeq: at, batchId: batch.id });
-      await mkdir(dirname(join(archive, key)), { recursive: true });
-      await writeFile(join(archive, key), await encodeObject(batch, 'gzip'));
-    }
-    const started = performance.now();
-    const verifying = ferry(['verify', archive], { env: { FERRY_VERIFY_SECRET: 'bench-chain-secret-0123' } });
-    const result = await verifying;
-    const seconds = (performance.now() - started) / 1000;
-    if (result.status !== 0) throw new Error(`verify failed on the benchmark archive:\n${result.stdout}`);
-    return { perSecond: records / seconds, peak: 0 };
-  } finally {
-    await work.cleanup();
-  }
-}
-
 export async function report(): Promise<string[]> {
   const events = Number(process.env.BENCH_EVENTS ?? 200_000);
-  const records = Number(process.env.BENCH_VERIFY_RECORDS ?? 1_000_000);
   const without = await pipelineRate(events, false);
   const withChain = await pipelineRate(events, true);
-  const verify = await verifyRate(records);
+  const ingest = await benchmarkIntegrity();
+  const verify = await benchmarkVerify();
   return [
     '',
     '## Tamper evidence',
-    `Pipeline with persistence, ${fmt(events)} events: ${fmt(without)} events/s without integrity, ${fmt(withChain)} with an HMAC chain — a cost of ${(100 * (1 - withChain / without)).toFixed(1)}% (target: under 20%)`,
-    `ferry verify over a ${fmt(records)}-record gzip archive (HMAC chain): ${fmt(verify.perSecond)} records/s`,
+    `Whole pipeline (Grantex SSE → batch → file, persistence on), ${fmt(events)} events: ${fmt(without)} events/s without integrity, ${fmt(withChain)} with an HMAC chain — a cost of ${(100 * (1 - withChain / without)).toFixed(1)}% (target: under 20%)`,
+    `Ingest step alone (process + serialize for the log), ${fmt(ingest.events)} events: ${fmt(ingest.withoutPerSecond)}/s without, ${fmt(ingest.sha256PerSecond)}/s SHA-256 (${ingest.sha256CostPercent.toFixed(0)}%), ${fmt(ingest.hmacPerSecond)}/s HMAC (${ingest.hmacCostPercent.toFixed(0)}%)`,
+    `ferry verify over a ${fmt(verify.events)}-event archive (${fmt(verify.objects)} objects): ${fmt(verify.eventsPerSecond)} events/s, ${verify.seconds.toFixed(1)} s, peak RSS ${Math.round(verify.peakRss / 1024 / 1024)} MB`,
   ];
 }
-
-export { peakRss };

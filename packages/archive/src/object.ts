@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Batch } from '@ferry/sdk';
 import type { Compression } from './key.js';
-import { ENVELOPE_VERSION, ENVELOPE_FIELD } from './envelope.js';
+import { ENVELOPE_VERSION, ENVELOPE_FIELD, hasEnvelope } from './envelope.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -16,11 +16,9 @@ const STAMP = `,"${ENVELOPE_FIELD}":{"v":${ENVELOPE_VERSION}}}`;
  * chain link there, with the version).
  */
 export function archiveLines(batch: Batch): string[] {
-  const { lines } = batch;
-  // Decoding every line only to look for the field would cost more than the write: only
-  // lines that mention it at all are decoded to see whether it is the top-level one.
-  const marker = `"${ENVELOPE_FIELD}":`;
-  return lines.map((line) => (line.includes(marker) && (JSON.parse(line) as Record<string, unknown>)[ENVELOPE_FIELD] !== undefined ? line : line.slice(0, -1) + STAMP));
+  // Decoding every line to look for the field would cost more than the write: hasEnvelope
+  // finds a top-level envelope from the text, decoding only in the rare ambiguous case.
+  return batch.lines.map((line) => (hasEnvelope(line) ? line : line.slice(0, -1) + STAMP));
 }
 
 /** The bytes of one archive object: its NDJSON records, gzip-compressed off the main thread when asked. */
