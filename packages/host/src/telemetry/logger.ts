@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { pino, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Logger } from '@ferry/sdk';
@@ -38,11 +39,18 @@ function adapt(logger: PinoLogger): Logger {
  */
 export function createLogger(options: LoggerOptions): Logger {
   const scrub = createScrubber(options.secrets ?? []);
-  const out = { write: (text: string) => options.terminal.write(scrub(text)) };
+  const write = (text: string) => options.terminal.write(scrub(text));
   const readable = options.format === 'pretty' || (options.format === 'auto' && options.terminal.isTTY);
+  // pino-pretty pipes into its destination, so it needs a real stream.
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      write(chunk.toString());
+      done();
+    },
+  });
   const destination = readable
-    ? pretty({ sync: true, colorize: options.terminal.isTTY && !process.env.NO_COLOR, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', destination: out as unknown as NodeJS.WritableStream })
-    : out;
+    ? pretty({ sync: true, colorize: options.terminal.isTTY && !process.env.NO_COLOR, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', destination: stream })
+    : { write };
   const logger = pino({ level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
   return adapt(logger);
 }

@@ -67,3 +67,32 @@ describe('secret scrubbing', () => {
     expect(createScrubber([])('unchanged')).toBe('unchanged');
   });
 });
+
+describe('the logger', () => {
+  async function capture(format: 'pretty' | 'json'): Promise<string> {
+    const { Writable } = await import('node:stream');
+    const { createLogger } = await import('./logger.js');
+    const { Terminal } = await import('./terminal.js');
+    let text = '';
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    }) as unknown as NodeJS.WriteStream;
+    const logger = createLogger({ level: 'info', format, terminal: new Terminal(stream), secrets: ['sk_live_topsecret'] });
+    logger.info('connected with sk_live_topsecret', { key: 'sk_live_topsecret', component: 'receiver/grantex' });
+    logger.debug('not shown');
+    return text;
+  }
+
+  it('writes readable lines (as in a terminal) and JSON lines, scrubbing secrets from both', async () => {
+    const pretty = await capture('pretty');
+    expect(pretty).toMatch(/INFO.*connected with \*\*\*/);
+    expect(pretty).toContain('receiver/grantex');
+    const json = JSON.parse((await capture('json')).trim()) as Record<string, unknown>;
+    expect(json).toMatchObject({ level: 'info', msg: 'connected with ***', key: '***', component: 'receiver/grantex' });
+    expect(pretty + JSON.stringify(json)).not.toContain('sk_live_topsecret');
+    expect(pretty).not.toContain('not shown');
+  });
+});
