@@ -51,7 +51,10 @@ async function bareLoop(events: number): Promise<number> {
   }
 }
 
-async function ferryRun(events: number, persistent: boolean): Promise<{ perSecond: number; peak: number }> {
+/** Ferry on Grantex SSE → [integrity →] batch → file, timed from start until the file exporter has every event. */
+export async function ferryRun(events: number, options: { persistent: boolean; integrity?: boolean }): Promise<{ perSecond: number; peak: number }> {
+  const persistent = options.persistent;
+  const chain = options.integrity ? { integrity: { writerId: 'bench', secret: 'bench-chain-secret-0123' } } : {};
   const generator = await startGenerator({ apiKey: 'k', total: events, seed: 1 });
   const work = await scratch();
   try {
@@ -61,9 +64,9 @@ async function ferryRun(events: number, persistent: boolean): Promise<{ perSecon
       await work.config({
         ...(persistent ? { storage: { directory: join(work.dir, 'storage') } } : {}),
         receivers: { grantex: { url: generator.url, apiKey: 'k' } },
-        processors: { batch: { batchSize: 5000, flushIntervalMs: 200 } },
+        processors: { ...chain, batch: { batchSize: 5000, flushIntervalMs: 200 } },
         exporters: { file: { directory: join(work.dir, 'archive') } },
-        service: { pipelines: { events: { receivers: ['grantex'], processors: ['batch'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
+        service: { pipelines: { events: { receivers: ['grantex'], processors: [...Object.keys(chain), 'batch'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
       }),
     ]);
     await run.waitFor('collector started');
@@ -83,8 +86,8 @@ async function ferryRun(events: number, persistent: boolean): Promise<{ perSecon
 
 export async function benchmarkPipeline(events: number): Promise<PipelineResult> {
   const bare = await bareLoop(events);
-  const memory = await ferryRun(events, false);
-  const persistent = await ferryRun(events, true);
+  const memory = await ferryRun(events, { persistent: false });
+  const persistent = await ferryRun(events, { persistent: true });
   return {
     events,
     bareLoopPerSecond: bare,

@@ -4,52 +4,30 @@
  * events and requests per second, and CPU time per 10,000 events. Run by `pnpm bench`, or
  * alone: `tsx bench/exporters/s3.ts [events]`.
  */
-import { createBatch, type FerryEvent } from '@ferry/sdk';
 import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
-import { createEventFactory } from '@ferry/generator';
+import { benchEvents, figures, timeExports, type ExporterFigures } from './measure.js';
 import s3 from '../../plugins/exporter-s3/src/index.js';
 import { startS3Peer } from '../../plugins/exporter-s3/src/testing/index.js';
 
-export interface ExporterFigures {
-  readonly name: string;
-  readonly eventsPerSecond: number;
-  readonly requestsPerSecond: number;
-  readonly cpuMsPer10kEvents: number;
-  readonly notes?: string;
-}
+export type { ExporterFigures };
 
 export async function benchmark(options: { events?: number } = {}): Promise<ExporterFigures> {
   const count = options.events ?? 100_000;
-  const factory = createEventFactory({ seed: 11 });
-  const events: FerryEvent[] = Array.from({ length: count }, () => factory.next());
+  const events = benchEvents(count, 11);
   const batchSize = s3.batchDefaults?.batchSize ?? 1000;
   const peer = await startS3Peer({ buckets: ['bench-archive'] });
   try {
     const config = resolveConfig(s3.configSchema, { bucket: 'bench-archive', endpoint: peer.endpoint, forcePathStyle: true, compression: 'gzip' });
     const exporter = s3.create(createTestContext(config, { id: 's3' }));
     await exporter.start?.();
-    const putsBefore = peer.requests.puts;
-    const signal = new AbortController().signal;
-    const receivedAt = Date.now();
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    for (let at = 0; at < count; at += batchSize) {
-      await exporter.export(createBatch({ events: events.slice(at, at + batchSize), firstSeq: at, receivedAt }), { signal, attempt: 1 });
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const used = process.cpuUsage(cpu);
+    const before = peer.requests.puts;
+    const timing = await timeExports(exporter, events, batchSize);
     await exporter.shutdown?.();
     const stored = peer.received.filter((put) => put.key.endsWith('.ndjson.gz')).reduce((n, put) => n + put.records.length, 0);
     if (peer.violations.length > 0 || stored !== count) {
       throw new Error(`the peer holds ${stored} of ${count} events; violations: ${peer.violations.slice(0, 3).join('; ')}`);
     }
-    return {
-      name: `s3 (gzip, batch ${batchSize})`,
-      eventsPerSecond: count / seconds,
-      requestsPerSecond: (peer.requests.puts - putsBefore) / seconds,
-      cpuMsPer10kEvents: ((used.user + used.system) / 1000 / count) * 10_000,
-      notes: 's3rver and the checking proxy run in the same process: their disk writes, SigV4 and MD5 checks, gunzip and per-line parse are in the CPU figure',
-    };
+    return figures(`s3 (gzip, batch ${batchSize})`, count, peer.requests.puts - before, timing, 's3rver and the checking proxy run in the same process: their disk writes, SigV4 and MD5 checks, gunzip and per-line parse are in the CPU figure');
   } finally {
     await peer.close();
   }
