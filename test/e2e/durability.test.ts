@@ -63,7 +63,8 @@ describe('guaranteed delivery, through the real binary', () => {
       const run = ferry(config);
       await run.waitFor('listening for webhook deliveries');
       const acknowledgedBefore = deliveries.acknowledged.length;
-      await eventually(() => deliveries.acknowledged.length > acknowledgedBefore + 50 + Math.floor(Math.random() * 200), 'some deliveries to be acknowledged');
+      const target = acknowledgedBefore + 50 + Math.floor(Math.random() * 200);
+      await eventually(() => deliveries.acknowledged.length > target, `more than ${target} deliveries to be acknowledged (kill ${kills}; ${deliveries.attempts} attempts so far)`, 90_000);
       if (kills % 2 === 1) destination.plan.push({ status: 429, retryAfterSeconds: 1 }, { status: 503 });
       run.signal('SIGKILL');
       expect(await run.exited).toBe(137);
@@ -76,7 +77,7 @@ describe('guaranteed delivery, through the real binary', () => {
       const inArchive = new Set((await archivedEvents(archive)).map((e) => e.id));
       const atDestination = new Set(destination.events.map((e) => e.id));
       return [...acknowledged].every((id) => inArchive.has(id) && atDestination.has(id));
-    }, 'every acknowledged event in the archive and at the destination', 60_000);
+    }, `every acknowledged event in the archive and at the destination (destination holds ${destination.events.length})`, 90_000);
     last.signal('SIGTERM');
     expect(await last.exited).toBe(0);
 
@@ -91,7 +92,7 @@ describe('guaranteed delivery, through the real binary', () => {
     console.log(report);
     // Duplicates come only from batches in flight at a kill: bounded, never a multiple of the load.
     expect(duplicates(archived) + duplicates(destination.events)).toBeLessThan(2500);
-  });
+  }, 240_000);
 
   it('keeps a healthy exporter at its pace while another is down, then lets it catch up with nothing lost', async () => {
     const ws = await workspace();
