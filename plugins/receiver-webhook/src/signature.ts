@@ -15,6 +15,15 @@ function matches(expected: Buffer, given: string): boolean {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/**
+ * Names the skew, since the usual cause is a clock out of sync on one side rather than a
+ * wrong secret; a delivery held back or replayed looks the same.
+ */
+function staleReason(skewSeconds: number, toleranceSeconds: number): string {
+  const where = skewSeconds < 0 ? `${-skewSeconds} s behind` : `${skewSeconds} s ahead of`;
+  return `X-Grantex-Timestamp is ${where} this receiver's clock, beyond the ${toleranceSeconds} s tolerance: check both clocks (NTP), or the delivery was held back or replayed`;
+}
+
 /** The timestamp check, possible before the body is read. */
 export function checkTimestamp(headers: IncomingHttpHeaders, toleranceSeconds: number, legacy: boolean, now = Date.now()): SignatureCheck {
   const v2 = header(headers, 'x-grantex-signature-v2');
@@ -25,7 +34,8 @@ export function checkTimestamp(headers: IncomingHttpHeaders, toleranceSeconds: n
   const given = header(headers, 'x-grantex-timestamp') ?? '';
   const timestamp = /^\d{1,12}$/.test(given) ? Number(given) : Number.NaN;
   if (Number.isNaN(timestamp)) return { ok: false, reason: 'missing or invalid X-Grantex-Timestamp', code: 'refused_signature' };
-  if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) return { ok: false, reason: `timestamp outside the ${toleranceSeconds} s tolerance (stale or replayed delivery)`, code: 'refused_stale' };
+  const skew = Math.round(timestamp - now / 1000);
+  if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) return { ok: false, reason: staleReason(skew, toleranceSeconds), code: 'refused_stale' };
   return { ok: true };
 }
 
