@@ -23,6 +23,13 @@ function writerLines(w: WriterReport): string[] {
   return out;
 }
 
+/** What the per-day counts include: only a chain tells a duplicate from a new record. */
+function perDayCounting(report: VerifyReport): string {
+  if (report.unchained === 0) return 'duplicates not counted';
+  if (report.writers.length === 0) return 'without an integrity chain a duplicate cannot be told from a new record, so every copy is counted';
+  return `duplicates of chained records not counted; the ${n(report.unchained)} records without a chain are counted every time they appear`;
+}
+
 /** The report in words, for a terminal or a log an auditor reads. */
 export function renderReport(report: VerifyReport): string {
   const out: string[] = [];
@@ -41,7 +48,7 @@ export function renderReport(report: VerifyReport): string {
   if (report.ignored > 0) out.push(`  note: ${n(report.ignored)} other objects under the source are not archive objects and were not read`);
   const days = Object.entries(report.perDay);
   if (days.length > 0) {
-    out.push('  records per day (UTC, by createdAt; duplicates not counted):');
+    out.push(`  records per day (UTC, by createdAt; ${perDayCounting(report)}):`);
     for (const [day, count] of days) out.push(`    ${day}  ${n(count)}`);
   }
   return `${out.join('\n')}\n`;

@@ -99,7 +99,11 @@ export interface VerifyReport {
   readonly writers: WriterReport[];
   /** Expected writers (`writers` option) with no record in the archive. */
   readonly missingWriters: string[];
-  /** Records per UTC day of `createdAt` (duplicates not counted): compare with the source's own counts. */
+  /**
+   * Records per UTC day of `createdAt`, compare with the source's own counts. Duplicates of
+   * chained records are not counted; records without a chain are counted every time they
+   * appear, since nothing tells their copies apart.
+   */
   readonly perDay: Record<string, number>;
   /** Objects that could not be read to their end (a truncated gzip names the line it ends in), and lines that are not JSON: the first 1,000. */
   readonly damaged: Damage[];

@@ -242,6 +242,18 @@ describe('verifyArchive on a directory', () => {
     expect(renderReport(plain)).toContain('no integrity chain found: the archive was written without the integrity processor');
   });
 
+  it('says that records without a chain are counted per day with their copies, since nothing tells a copy apart', async () => {
+    await archive.write([events(3), events(3)]); // the same three events archived twice
+    const plain = await verifyArchive(archive.dir);
+    expect(plain.perDay).toEqual({ '2026-03-01': 6 });
+    expect(renderReport(plain)).toContain('records per day (UTC, by createdAt; without an integrity chain a duplicate cannot be told from a new record, so every copy is counted):');
+    const keys = await archive.write(linked(chain('w1'), [2]));
+    await archive.edit(keys[0]!, (lines) => [...lines, lines[0]!]);
+    const mixed = await verifyArchive(archive.dir);
+    expect(mixed.perDay).toEqual({ '2026-03-01': 8 });
+    expect(renderReport(mixed)).toContain('duplicates of chained records not counted; the 6 records without a chain are counted every time they appear');
+  });
+
   it('refuses envelopes newer than it knows instead of guessing', async () => {
     const keys = await archive.write(linked(chain('w1'), [3]));
     await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 1 ? l.replace('"ferry":{"v":1,', '"ferry":{"v":2,') : l)));

@@ -173,14 +173,18 @@ describe('the collector', () => {
     await collector.start();
     await driven('in').next!.consume(makeEvents(7));
     const report = await collector.shutdown();
-    expect(report).toEqual({ undelivered: [], durable: false });
+    expect(report).toEqual({ undelivered: [], durable: false, books: [{ pipeline: 'events', exporter: 'memory', resumed: 0, accepted: 7, delivered: 7, deadLettered: 0, lost: 0, queued: 0 }] });
     expect(idsOf('out')).toHaveLength(7);
 
     destination('stuck').script.push(...Array.from({ length: 1000 }, () => 'retry' as const));
     const second = await collectorFor(pipeline({ memory: { name: 'stuck', flushIntervalMs: 1, retry: fastRetry } }));
     await second.start();
     await driven('in').next!.consume(makeEvents(3));
-    expect(await second.shutdown({ timeoutMs: 50 })).toEqual({ undelivered: [{ pipeline: 'events', exporter: 'memory', events: 3 }], durable: false });
+    expect(await second.shutdown({ timeoutMs: 50 })).toEqual({
+      undelivered: [{ pipeline: 'events', exporter: 'memory', events: 3 }],
+      durable: false,
+      books: [{ pipeline: 'events', exporter: 'memory', resumed: 0, accepted: 3, delivered: 0, deadLettered: 0, lost: 0, queued: 3 }],
+    });
     expect(lines.some((l) => l.level === 'error' && l.message === '3 events could not be delivered to exporter "memory" in pipeline "events" before the shutdown deadline and are lost (no storage configured)')).toBe(true);
   });
 
@@ -208,7 +212,11 @@ describe('the collector', () => {
     const first = await collectorFor(config);
     await first.start();
     await driven('in').next!.consume(makeEvents(4));
-    expect(await first.shutdown()).toEqual({ undelivered: [{ pipeline: 'events', exporter: 'memory', events: 4 }], durable: true });
+    expect(await first.shutdown()).toEqual({
+      undelivered: [{ pipeline: 'events', exporter: 'memory', events: 4 }],
+      durable: true,
+      books: [{ pipeline: 'events', exporter: 'memory', resumed: 0, accepted: 4, delivered: 0, deadLettered: 0, lost: 0, queued: 4 }],
+    });
 
     destination('out').script.length = 0;
     const second = await collectorFor(config);
@@ -217,6 +225,8 @@ describe('the collector', () => {
     await driven('in').next!.consume(makeEvents(1, 4));
     await eventually(() => idsOf('out').length === 5, 'a new event');
     expect(destination('out').received.flatMap((b) => b.events.map((e) => e.tag))).toEqual([1, 2, 3, 4, 5]);
+    const report = await second.shutdown();
+    expect(report.books).toEqual([{ pipeline: 'events', exporter: 'memory', resumed: 4, accepted: 1, delivered: 5, deadLettered: 0, lost: 0, queued: 0 }]);
   });
 
   it('stops when every receiver reports a configuration problem', async () => {

@@ -8,10 +8,10 @@ import { MemoryLog } from '../log/memory-log.js';
 import { DiskLog } from '../log/disk/disk-log.js';
 import { PipelineIngest } from '../pipeline/ingest.js';
 import { ReceiverConsumer } from '../pipeline/receiver-consumer.js';
-import { ExporterRunner } from '../delivery/runner.js';
+import { booksBalance, ExporterRunner, type Books } from '../delivery/runner.js';
 import { LoggedDeadLetters, type DeadLetterSink } from '../delivery/dead-letters.js';
 import { DiskDeadLetters } from '../deadletters/store.js';
-import { Telemetry } from '../telemetry/metrics.js';
+import { Telemetry, type ComponentRecorder } from '../telemetry/metrics.js';
 import { buildExporters, buildProcessors, buildReceiver, deliveryFor, pipelineBatching, type BuildEnvironment, type BuiltExporter, type BuiltProcessor, type BuiltReceiver } from './build.js';
 import { ComponentFailedError } from './errors.js';
 import { label, safeName } from './context.js';
@@ -34,9 +34,17 @@ export interface Undelivered {
   readonly events: number;
 }
 
+/** One exporter's books in one pipeline (see `Books`). */
+export interface ExporterBooks extends Books {
+  readonly pipeline: string;
+  readonly exporter: string;
+}
+
 export interface ShutdownReport {
   /** Events some exporter had not finished with when the deadline passed. */
   readonly undelivered: readonly Undelivered[];
+  /** Every exporter's books at the end of this run. */
+  readonly books: readonly ExporterBooks[];
   /** With storage, undelivered events stay in the log for the next start; without, they are lost. */
   readonly durable: boolean;
 }
@@ -63,9 +71,9 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
   readonly #exporters: Map<string, BuiltExporter>;
   readonly #pipelines: Pipeline[];
   readonly #receivers: BuiltReceiver[] = [];
-  readonly #runners: Array<{ pipeline: string; exporter: string; runner: ExporterRunner }> = [];
+  readonly #runners: Array<{ pipeline: string; exporter: string; runner: ExporterRunner; recorder: ComponentRecorder }> = [];
   readonly #failed = new Set<string>();
-  readonly #corruptRecords;
+  readonly #damagedRecords;
   #starting: Promise<void> | undefined;
   #stopping: Promise<ShutdownReport> | undefined;
 
@@ -75,7 +83,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
     this.#options = options;
     this.#logger = options.logger;
     this.telemetry = options.telemetry ?? new Telemetry();
-    this.#corruptRecords = this.telemetry.meter.createCounter('ferry.log.corrupt_records', { description: 'Damaged records found in a pipeline log and skipped.' });
+    this.#damagedRecords = this.telemetry.meter.createCounter('ferry.log.damaged_records', { description: 'Damaged stretches found in a pipeline log (each counted once); the events they held are counted per exporter as lost.' });
     const { config } = options.loaded;
     const env: BuildEnvironment = {
       loaded: options.loaded,
@@ -152,7 +160,10 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
       segmentBytes: storage.segmentBytes,
       cursorNames: (this.#options.loaded.config.service.pipelines[pipeline]?.exporters ?? []).filter((id) => this.#exporters.get(id)?.delivery.queue.type !== 'memory'),
       logger: this.#logger.child({ pipeline }),
-      onCorruption: () => this.#corruptRecords.add(1, { pipeline }),
+      onDamage: (exporter, loss, newStretches) => {
+        if (newStretches > 0) this.#damagedRecords.add(newStretches, { pipeline });
+        this.#runners.find((r) => r.pipeline === pipeline && r.exporter === exporter)?.recorder.add('lost', loss.to - loss.from);
+      },
     });
   };
 
@@ -162,8 +173,10 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
     const log = pipeline.log as EventLog;
     const storage = this.#options.loaded.config.storage;
     const deadLetters = this.#options.deadLetters ?? (storage ? new DiskDeadLetters(storage.directory, this.#logger, this.#abort.signal) : new LoggedDeadLetters(this.#logger));
+    const ingest = pipeline.ingest as PipelineIngest;
     for (const id of config.service.pipelines[pipeline.name]?.exporters ?? []) {
       const exporter = this.#exporters.get(id) as BuiltExporter;
+      const recorder = this.telemetry.component('exporter', id, pipeline.name);
       const runner = new ExporterRunner({
         pipeline: pipeline.name,
         exporterId: id,
@@ -171,16 +184,17 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
         gate: exporter.gate,
         cursor: log.cursor(id, { durable: exporter.delivery.queue.type !== 'memory' }),
         endSeq: () => log.endSeq,
+        accepted: () => ingest.appended,
         nextAppend: () => log.nextAppend(),
         delivery: deliveryFor(exporter, batching),
-        recorder: this.telemetry.component('exporter', id, pipeline.name),
+        recorder,
         logger: this.#logger.child({ component: `exporter/${id}`, pipeline: pipeline.name }),
         deadLetters,
       });
       runner.start();
-      this.#runners.push({ pipeline: pipeline.name, exporter: id, runner });
+      this.#runners.push({ pipeline: pipeline.name, exporter: id, runner, recorder });
     }
-    (pipeline.ingest as PipelineIngest).exporters = this.#runners.filter((r) => r.pipeline === pipeline.name).map((r) => r.runner);
+    ingest.exporters = this.#runners.filter((r) => r.pipeline === pipeline.name).map((r) => r.runner);
   }
 
   async #startComponent(component: GuardedComponent<{ start?(): Promise<void> }>, warnOnRetryable: boolean): Promise<void> {
@@ -207,17 +221,19 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
   }
 
   /** Progress figures: what came in, what each exporter has done, what is still queued. */
-  snapshot(): { received: number; filtered: number; exporters: Array<{ pipeline: string; exporter: string; sent: number; failed: number; queued: number; held: number }> } {
+  snapshot(): { received: number; filtered: number; exporters: Array<ExporterBooks & { sent: number; failed: number; held: number }> } {
     const views = this.telemetry.views();
     const sum = (kind: ComponentKind, key: 'accepted' | 'filtered') => views.filter((v) => v.kind === kind).reduce((n, v) => n + v.counts[key], 0);
     return {
       received: sum('receiver', 'accepted'),
       filtered: sum('processor', 'filtered'),
-      exporters: this.#runners.map(({ pipeline, exporter, runner }) => {
-        const counts = views.find((v) => v.kind === 'exporter' && v.id === exporter && v.pipeline === pipeline)?.counts;
-        return { pipeline, exporter, sent: counts?.sent ?? 0, failed: counts?.failed ?? 0, queued: runner.queued, held: runner.held };
-      }),
+      exporters: this.books().map((books, i) => ({ ...books, sent: books.delivered, failed: books.deadLettered, held: (this.#runners[i] as { runner: ExporterRunner }).runner.held })),
     };
+  }
+
+  /** Every exporter's books now: `resumed + accepted = delivered + deadLettered + lost + queued`. */
+  books(): ExporterBooks[] {
+    return this.#runners.map(({ pipeline, exporter, runner }) => ({ pipeline, exporter, ...runner.books() }));
   }
 
   /**
@@ -241,13 +257,24 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
     await this.#settleAll([...this.#exporters.values()].map((e) => e.component));
     await Promise.all(this.#pipelines.map((p) => p.log?.close()));
     const durable = this.#options.loaded.config.storage !== undefined;
+    const books = this.books();
+    for (const b of books) this.#reportBooks(b, durable);
     for (const u of undelivered) {
       const where = `exporter "${u.exporter}" in pipeline "${u.pipeline}"`;
       if (durable) this.#logger.warn(`${u.events} events not yet delivered to ${where}; they stay queued on disk for the next start`);
       else this.#logger.error(`${u.events} events could not be delivered to ${where} before the shutdown deadline and are lost (no storage configured)`);
     }
     this.#logger.info('collector stopped');
-    return { undelivered, durable };
+    return { undelivered, durable, books };
+  }
+
+  /** One line per exporter that says where every event went; one that does not add up is a bug, said loudly. */
+  #reportBooks(b: ExporterBooks, durable: boolean): void {
+    const fields = { pipeline: b.pipeline, exporter: b.exporter, resumed: b.resumed, accepted: b.accepted, delivered: b.delivered, deadLettered: b.deadLettered, lost: b.lost, queued: b.queued };
+    const where = `exporter "${b.exporter}" in pipeline "${b.pipeline}"`;
+    const terms = `${b.resumed} queued at start + ${b.accepted} accepted = ${b.delivered} delivered + ${b.deadLettered} dead-lettered + ${b.lost} lost to damage + ${b.queued} ${durable ? 'still queued' : 'undelivered'}`;
+    if (booksBalance(b)) this.#logger.info(`books for ${where}: ${terms}`, { books: 'balanced', ...fields });
+    else this.#logger.error(`books for ${where} do not balance: ${terms}. This is a bug in Ferry; please report it with this line`, { books: 'unbalanced', ...fields });
   }
 
   async #settleAll(components: ReadonlyArray<GuardedComponent<{ shutdown?(): Promise<void> }>>): Promise<void> {

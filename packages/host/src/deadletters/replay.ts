@@ -82,13 +82,15 @@ async function replayFile(options: ReplayOptions, path: string, storageDirectory
   }
   const log = new MemoryLog({ maxBytes: 64 * 1024 * 1024 });
   const recorder = telemetry.component('exporter', id, pipeline);
+  const cursor = log.cursor(id);
   const runner = new ExporterRunner({
     pipeline,
     exporterId: id,
     exporter: built.component.instance,
     gate: built.gate,
-    cursor: log.cursor(id),
+    cursor,
     endSeq: () => log.endSeq,
+    accepted: () => log.endSeq,
     nextAppend: () => log.nextAppend(),
     delivery: { ...built.delivery, batch: resolveBatchPolicy(built.ownBatching, [], built.batchDefaults, built.limits) },
     recorder,
@@ -110,11 +112,11 @@ async function replayFile(options: ReplayOptions, path: string, storageDirectory
   }
   if (chunk.length > 0) await feed();
   await runner.drain(deadline);
-  const remaining = runner.queued;
   abort.abort();
   await runner.stop();
   await built.component.shutdown();
-  const putBack = remaining > 0 ? await putBackRest(path, log.endSeq - remaining, storageDirectory, id) : 0;
+  // Everything from the first letter not finished on is kept (some after it may have been delivered: at-least-once).
+  const putBack = cursor.committed < log.endSeq ? await putBackRest(path, cursor.committed, storageDirectory, id) : 0;
   await removeReplayed(path);
   return { exporter: id, replayed: recorder.counts.sent, deadLetteredAgain: recorder.counts.failed, putBack };
 }

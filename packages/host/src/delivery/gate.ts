@@ -1,4 +1,4 @@
-import { Signal } from '../log/signal.js';
+import { Signal } from '../util/signal.js';
 import { wait } from './wait.js';
 
 /**

@@ -1,6 +1,7 @@
 import { createBatch, isPermanent, retryAfterOf, type Batch, type Exporter, type Logger } from '@ferry/sdk';
 import type { LogCursor, LogSlice } from '../log/types.js';
-import { Signal } from '../log/signal.js';
+import { LogGapError } from '../log/errors.js';
+import { Signal } from '../util/signal.js';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
 import { backoffDelay } from './backoff.js';
 import type { DeadLetterSink } from './dead-letters.js';
@@ -16,6 +17,8 @@ export interface RunnerOptions {
   readonly cursor: LogCursor;
   /** The log's end, to tell how much is still queued for this exporter. */
   readonly endSeq: () => number;
+  /** Events appended to the log since this run began (counted where they are appended). */
+  readonly accepted: () => number;
   /** Resolves at the log's next append. */
   readonly nextAppend: () => Promise<void>;
   readonly delivery: DeliveryOptions;
@@ -30,6 +33,34 @@ interface InFlight {
   done: boolean;
   /** The attempt loop has returned, whether or not the batch was finished. */
   settled: boolean;
+  /** Of its events, how many are delivered and how many dead-lettered so far. */
+  delivered: number;
+  deadLettered: number;
+}
+
+/**
+ * An exporter's books for this run: every event it had queued at start or that was
+ * accepted since ends in exactly one of the other four terms, so
+ * `resumed + accepted = delivered + deadLettered + lost + queued` at all times.
+ */
+export interface Books {
+  /** Queued for it when this run began (from an earlier run, with storage). */
+  readonly resumed: number;
+  readonly accepted: number;
+  readonly delivered: number;
+  readonly deadLettered: number;
+  /** Passed because damage on disk destroyed them (each range reported). */
+  readonly lost: number;
+  /** Not finished: waiting, being sent, or retrying. */
+  readonly queued: number;
+}
+
+export function booksBalance(books: Books): boolean {
+  return books.resumed + books.accepted === books.delivered + books.deadLettered + books.lost + books.queued;
+}
+
+function newEntry(slice: LogSlice): InFlight {
+  return { end: slice.firstSeq + slice.lines.length, done: false, settled: false, delivered: 0, deadLettered: 0 };
 }
 
 class AttemptTimeout extends Error {
@@ -54,14 +85,30 @@ export class ExporterRunner {
   #loop: Promise<void> | undefined;
   #overflowLoop: Promise<void> | undefined;
   #taking: Promise<unknown> = Promise.resolve();
+  readonly #resumed: number;
+  /** Set when the cursor met a gap no damage accounts for: delivery stopped in front of it. */
+  #halted: LogGapError | undefined;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
+    this.#resumed = options.endSeq() - options.cursor.committed;
   }
 
-  /** Events accepted into the log that this exporter has not finished with. */
+  /** Events this exporter has not finished with: not delivered, dead-lettered or lost to damage. */
   get queued(): number {
-    return this.#o.endSeq() - this.#o.cursor.committed;
+    let finishedAhead = 0;
+    for (const entry of this.#inFlight) finishedAhead += entry.delivered + entry.deadLettered;
+    return this.#o.endSeq() - this.#o.cursor.committed - this.#o.cursor.uncommittedLoss - finishedAhead;
+  }
+
+  books(): Books {
+    const { counts } = this.#o.recorder;
+    return { resumed: this.#resumed, accepted: this.#o.accepted(), delivered: counts.sent, deadLettered: counts.failed, lost: this.#o.cursor.lostToDamage, queued: this.queued };
+  }
+
+  /** Why delivery stopped for good, if it did. */
+  get halted(): LogGapError | undefined {
+    return this.#halted;
   }
 
   /** Events in batches being sent or waiting to be retried. */
@@ -107,11 +154,26 @@ export class ExporterRunner {
     return this.#space.wait();
   }
 
-  /** Takes from the cursor one caller at a time (a disk read may be under way). */
-  #take(maxEvents: number, maxBytes: number): Promise<LogSlice | undefined> {
+  /**
+   * Takes from the cursor one caller at a time (a disk read may be under way). A gap in the
+   * log halts delivery in front of it: the cursor keeps its place, so nothing is skipped.
+   */
+  async #take(maxEvents: number, maxBytes: number): Promise<LogSlice | undefined> {
     const taking = this.#taking.then(() => this.#o.cursor.take(maxEvents, maxBytes));
     this.#taking = taking.catch(() => undefined);
-    return taking;
+    try {
+      return await taking;
+    } catch (error) {
+      if (!(error instanceof LogGapError)) throw error;
+      if (this.#halted === undefined) {
+        this.#halted = error;
+        this.#o.logger.error(`delivery to exporter "${this.#o.exporterId}" stopped: ${error.message}`, { code: error.code, from: error.from, to: error.to, queued: this.queued });
+        // Batches already out finish and commit; nothing more is taken.
+        this.#wake.notify();
+        this.#settled.notify();
+      }
+      return undefined;
+    }
   }
 
   /** With `whenFull: deadLetter`: moves the oldest waiting events past the limit to dead letters. */
@@ -119,7 +181,7 @@ export class ExporterRunner {
     const signal = this.#stop.signal;
     const { maxEvents, maxBytes } = this.#o.delivery.queue;
     const reason = `queue full: more than ${maxEvents !== undefined ? `${maxEvents} events` : `${maxBytes} bytes`} waiting for exporter "${this.#o.exporterId}" (queue.whenFull: deadLetter)`;
-    while (!signal.aborted) {
+    while (!signal.aborted && this.#halted === undefined) {
       const excess = this.#excess();
       if (excess === 0) {
         await wait(60_000, signal, this.#o.nextAppend());
@@ -127,11 +189,11 @@ export class ExporterRunner {
       }
       const slice = await this.#take(Math.min(excess, this.#o.delivery.batch.batchSize), Number.MAX_SAFE_INTEGER);
       if (slice === undefined) continue;
-      const entry: InFlight = { end: slice.firstSeq + slice.lines.length, done: false, settled: false };
+      const entry = newEntry(slice);
       this.#inFlight.push(entry);
-      const batch = createBatch({ lines: slice.lines, ...(slice.events ? { events: slice.events } : {}), receivedAt: slice.receivedAt, firstSeq: slice.firstSeq });
+      const batch = createBatch({ lines: slice.lines, receivedAt: slice.receivedAt, firstSeq: slice.firstSeq });
       try {
-        await this.#deadLetter(batch, reason);
+        await this.#deadLetter(batch, reason, entry);
         entry.done = true;
       } finally {
         entry.settled = true;
@@ -145,7 +207,7 @@ export class ExporterRunner {
   async drain(deadline: number): Promise<void> {
     this.#draining = true;
     this.#wake.notify();
-    while (this.queued > 0 && Date.now() < deadline && this.#loop !== undefined) {
+    while (this.queued > 0 && Date.now() < deadline && this.#loop !== undefined && this.#halted === undefined) {
       await wait(deadline - Date.now(), this.#stop.signal, this.#settled.wait());
     }
   }
@@ -162,17 +224,17 @@ export class ExporterRunner {
   async #run(): Promise<void> {
     const { gate } = this.#o;
     const signal = this.#stop.signal;
-    while (!signal.aborted) {
+    while (!signal.aborted && this.#halted === undefined) {
       if (!(await gate.acquire(signal))) break;
       const slice = await this.#nextSlice(signal);
       if (slice === undefined) {
         gate.release();
         continue;
       }
-      const entry: InFlight = { end: slice.firstSeq + slice.lines.length, done: false, settled: false };
+      const entry = newEntry(slice);
       this.#inFlight.push(entry);
       this.#heldEvents += slice.lines.length;
-      void this.#deliver(slice)
+      void this.#deliver(slice, entry)
         .then((finished) => {
           // A batch abandoned at stop is not finished: it stays uncommitted, so it is sent again after a restart.
           entry.done = finished;
@@ -195,7 +257,7 @@ export class ExporterRunner {
     const { cursor, delivery } = this.#o;
     const { batchSize, maxBatchBytes, flushIntervalMs } = delivery.batch;
     for (;;) {
-      if (signal.aborted) return undefined;
+      if (signal.aborted || this.#halted !== undefined) return undefined;
       const available = cursor.available();
       if (available === 0) {
         await wait(60_000, signal, Promise.race([this.#o.nextAppend(), this.#wake.wait()]));
@@ -215,16 +277,23 @@ export class ExporterRunner {
 
   #commitFinished(): void {
     let end: number | undefined;
-    while (this.#inFlight.length > 0 && (this.#inFlight[0] as InFlight).done) end = (this.#inFlight.shift() as InFlight).end;
+    let delivered = 0;
+    let deadLettered = 0;
+    while (this.#inFlight.length > 0 && (this.#inFlight[0] as InFlight).done) {
+      const entry = this.#inFlight.shift() as InFlight;
+      end = entry.end;
+      delivered += entry.delivered;
+      deadLettered += entry.deadLettered;
+    }
     // An abandoned batch blocks the cursor for good: everything after it is sent again next time.
-    if (end !== undefined) this.#o.cursor.commit(end);
+    if (end !== undefined) this.#o.cursor.commit(end, { delivered, deadLettered });
     this.#space.notify();
   }
 
   /** True once the batch is delivered or dead-lettered; false if abandoned because the runner stopped. */
-  async #deliver(slice: LogSlice): Promise<boolean> {
+  async #deliver(slice: LogSlice, entry: InFlight): Promise<boolean> {
     const { recorder, retry } = { recorder: this.#o.recorder, retry: this.#o.delivery.retry };
-    let batch: Batch = createBatch({ lines: slice.lines, ...(slice.events ? { events: slice.events } : {}), receivedAt: slice.receivedAt, firstSeq: slice.firstSeq });
+    let batch: Batch = createBatch({ lines: slice.lines, receivedAt: slice.receivedAt, firstSeq: slice.firstSeq });
     const startedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       await this.#o.gate.throttle(this.#stop.signal);
@@ -234,13 +303,14 @@ export class ExporterRunner {
         const result = await this.#attempt(batch, attempt);
         const rejected = result?.rejected ?? [];
         if (rejected.length === 0) {
-          this.#succeeded(batch.count, attempt);
+          this.#succeeded(batch.count, attempt, entry);
           return true;
         }
         const permanent = rejected.filter((r) => isPermanent(r.error));
         const retryable = rejected.filter((r) => !isPermanent(r.error));
         this.#o.recorder.add('sent', batch.count - rejected.length);
-        for (const reason of groupByReason(permanent)) await this.#deadLetter(batch.select(reason.indexes), reason.message);
+        entry.delivered += batch.count - rejected.length;
+        for (const reason of groupByReason(permanent)) await this.#deadLetter(batch.select(reason.indexes), reason.message, entry);
         if (retryable.length === 0) {
           this.#o.gate.succeeded();
           return true;
@@ -252,7 +322,7 @@ export class ExporterRunner {
         if (this.#stop.signal.aborted && !(failure instanceof AttemptTimeout)) return false;
         if (isPermanent(failure)) {
           this.#o.gate.succeeded();
-          await this.#deadLetter(batch, failure.message);
+          await this.#deadLetter(batch, failure.message, entry);
           return true;
         }
       }
@@ -260,7 +330,7 @@ export class ExporterRunner {
       this.#o.gate.failed(retryAfterMs);
       recorder.add('retried', batch.count);
       if (retry.maxElapsedMs > 0 && Date.now() - startedAt >= retry.maxElapsedMs) {
-        await this.#deadLetter(batch, `still failing after ${Math.round((Date.now() - startedAt) / 1000)} s (retry.maxElapsedMs): ${failure.message}`);
+        await this.#deadLetter(batch, `still failing after ${Math.round((Date.now() - startedAt) / 1000)} s (retry.maxElapsedMs): ${failure.message}`, entry);
         return true;
       }
       const delay = backoffDelay(retry, attempt, retryAfterMs);
@@ -291,16 +361,19 @@ export class ExporterRunner {
     }
   }
 
-  #succeeded(count: number, attempt: number): void {
+  #succeeded(count: number, attempt: number, entry: InFlight): void {
     this.#o.recorder.add('sent', count);
+    entry.delivered += count;
     this.#o.gate.succeeded();
     if (attempt > 1) this.#o.logger.info('export succeeded after retries', { attempts: attempt, events: count });
   }
 
-  async #deadLetter(batch: Batch, reason: string): Promise<void> {
-    this.#o.recorder.add('failed', batch.count);
-    this.#o.logger.error('events dead-lettered', { events: batch.count, reason });
+  async #deadLetter(batch: Batch, reason: string, entry: InFlight): Promise<void> {
     await this.#o.deadLetters.add({ exporter: this.#o.exporterId, pipeline: this.#o.pipeline, reason, batch });
+    // Counted once kept: a letter the store could not take stays queued and is sent again.
+    this.#o.recorder.add('failed', batch.count);
+    entry.deadLettered += batch.count;
+    this.#o.logger.error('events dead-lettered', { events: batch.count, reason });
   }
 }
 

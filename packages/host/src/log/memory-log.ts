@@ -1,26 +1,8 @@
 import { ShutdownError, type FerryEvent } from '@ferry/sdk';
-import type { AppendState, EventLog, LogCursor, LogSlice } from './types.js';
-import { Signal } from './signal.js';
-
-interface MemoryRecord {
-  readonly firstSeq: number;
-  readonly receivedAt: number;
-  readonly lines: readonly string[];
-  readonly events: undefined;
-  readonly sizes: Uint32Array;
-  readonly bytes: number;
-}
-
-export function lineSizes(lines: readonly string[]): { sizes: Uint32Array; bytes: number } {
-  const sizes = new Uint32Array(lines.length);
-  let bytes = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const size = Buffer.byteLength(lines[i] as string) + 1;
-    sizes[i] = size;
-    bytes += size;
-  }
-  return { sizes, bytes };
-}
+import type { AppendState, CursorLedger, EventLog, Finished, LogCursor, LogSlice } from './types.js';
+import { Signal } from '../util/signal.js';
+import { untilAborted } from '../util/abort.js';
+import { findRecord, lineSizes, sliceRecords, type LogRecord } from './records.js';
 
 /**
  * The log without persistence: records in memory, bounded by `maxBytes`. When the
@@ -29,7 +11,7 @@ export function lineSizes(lines: readonly string[]): { sizes: Uint32Array; bytes
 export class MemoryLog implements EventLog {
   readonly restoredState = undefined;
   readonly #maxBytes: number;
-  readonly #records: MemoryRecord[] = [];
+  readonly #records: LogRecord[] = [];
   #head = 0; // index of the first live record in #records
   #endSeq = 0;
   #retainedBytes = 0;
@@ -74,7 +56,7 @@ export class MemoryLog implements EventLog {
     if (events.length === 0) return;
     const { sizes, bytes } = lineSizes(lines);
     // Only the lines are kept: decoded objects would cost several times the bound's bytes.
-    this.#records.push({ firstSeq: this.#endSeq, receivedAt: Date.now(), lines, events: undefined, sizes, bytes });
+    this.#records.push({ firstSeq: this.#endSeq, receivedAt: Date.now(), lines, sizes, bytes });
     this.#endSeq += events.length;
     this.#retainedBytes += bytes;
     this.#retainedEvents += events.length;
@@ -95,17 +77,8 @@ export class MemoryLog implements EventLog {
   }
 
   /** @internal the record holding `seq`, by binary search over live records. */
-  recordAt(seq: number): { record: MemoryRecord; offset: number } | undefined {
-    let low = this.#head;
-    let high = this.#records.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >>> 1;
-      const record = this.#records[mid] as MemoryRecord;
-      if (seq < record.firstSeq) high = mid - 1;
-      else if (seq >= record.firstSeq + record.lines.length) low = mid + 1;
-      else return { record, offset: seq - record.firstSeq };
-    }
-    return undefined;
+  recordAt(seq: number): { record: LogRecord; offset: number } | undefined {
+    return findRecord(this.#records, this.#head, seq);
   }
 
   nextAppend(): Promise<void> {
@@ -123,11 +96,11 @@ export class MemoryLog implements EventLog {
     for (const cursor of this.#cursors) lowest = Math.min(lowest, cursor.committed);
     let freed = false;
     while (this.#head < this.#records.length) {
-      const record = this.#records[this.#head] as MemoryRecord;
+      const record = this.#records[this.#head] as LogRecord;
       if (record.firstSeq + record.lines.length > lowest) break;
       this.#retainedBytes -= record.bytes;
       this.#retainedEvents -= record.lines.length;
-      this.#records[this.#head] = undefined as unknown as MemoryRecord;
+      this.#records[this.#head] = undefined as unknown as LogRecord;
       this.#head++;
       freed = true;
     }
@@ -140,9 +113,15 @@ export class MemoryLog implements EventLog {
   }
 }
 
+/** Memory holds no damage: nothing is ever lost to it, and nothing outlives the process. */
 class MemoryCursor implements LogCursor {
   readonly name: string;
+  readonly lostToDamage = 0;
+  readonly uncommittedLoss = 0;
   readonly #log: MemoryLog;
+  readonly #origin: number;
+  #delivered = 0;
+  #deadLettered = 0;
   #committed: number;
   #readPosition: number;
   #readBytes: number;
@@ -150,9 +129,14 @@ class MemoryCursor implements LogCursor {
   constructor(log: MemoryLog, name: string, start: number, startBytes: number) {
     this.#log = log;
     this.name = name;
+    this.#origin = start;
     this.#committed = start;
     this.#readPosition = start;
     this.#readBytes = startBytes;
+  }
+
+  get ledger(): CursorLedger {
+    return { origin: this.#origin, committed: this.#committed, delivered: this.#delivered, deadLettered: this.#deadLettered, lost: 0 };
   }
 
   get committed(): number {
@@ -189,70 +173,11 @@ class MemoryCursor implements LogCursor {
     return slice;
   }
 
-  commit(upTo: number): void {
+  commit(upTo: number, finished: Finished): void {
     if (upTo <= this.#committed) return;
     this.#committed = upTo;
+    this.#delivered += finished.delivered;
+    this.#deadLettered += finished.deadLettered;
     this.#log.trim();
   }
-}
-
-interface SliceableRecord {
-  readonly firstSeq: number;
-  readonly receivedAt: number;
-  readonly lines: readonly string[];
-  readonly events: readonly FerryEvent[] | undefined;
-  readonly sizes: Uint32Array;
-}
-
-/**
- * Cuts a slice from consecutive records starting at `from`: at most `maxEvents` events and
- * `maxBytes` bytes, but always at least one event so an oversized event still moves on.
- */
-export function sliceRecords(
-  recordAt: (seq: number) => { record: SliceableRecord; offset: number } | undefined,
-  from: number,
-  end: number,
-  maxEvents: number,
-  maxBytes: number,
-): LogSlice | undefined {
-  if (from >= end) return undefined;
-  const lines: string[] = [];
-  let events: FerryEvent[] | undefined = [];
-  let bytes = 0;
-  let seq = from;
-  let receivedAt = 0;
-  while (seq < end && lines.length < maxEvents) {
-    const found = recordAt(seq);
-    if (found === undefined) break;
-    const { record, offset } = found;
-    if (lines.length === 0) receivedAt = record.receivedAt;
-    let i = offset;
-    for (; i < record.lines.length && lines.length < maxEvents; i++) {
-      const size = record.sizes[i] as number;
-      if (lines.length > 0 && bytes + size > maxBytes) break;
-      lines.push(record.lines[i] as string);
-      if (events !== undefined) {
-        if (record.events === undefined) events = undefined;
-        else events.push(record.events[i] as FerryEvent);
-      }
-      bytes += size;
-    }
-    seq = record.firstSeq + i;
-    if (i < record.lines.length) break;
-  }
-  if (lines.length === 0) return undefined;
-  return { firstSeq: from, receivedAt, lines, events, bytes };
-}
-
-/** Waits for `promise`, or less if the signal aborts; never leaves a listener behind. */
-export function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const onAbort = () => resolve();
-    signal.addEventListener('abort', onAbort, { once: true });
-    void promise.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }

@@ -6,9 +6,37 @@ export interface LogSlice {
   /** When the first of them was accepted (ms since the epoch). */
   readonly receivedAt: number;
   readonly lines: readonly string[];
-  /** The decoded events when the log still holds them (saves a parse); otherwise undefined. */
-  readonly events: readonly FerryEvent[] | undefined;
+  /** NDJSON bytes of the lines (each plus its newline). */
   readonly bytes: number;
+}
+
+/** A range of events a cursor passed because damage on disk destroyed them, and where that damage is. */
+export interface LossRecord {
+  /** The events [from, to) were lost. */
+  readonly from: number;
+  readonly to: number;
+  /** When the reader found it (ISO 8601). */
+  readonly at: string;
+  readonly stretches: ReadonlyArray<{ readonly segment: string; readonly offset: number; readonly bytes: number }>;
+}
+
+/**
+ * What became of every event an exporter's cursor has passed, since the exporter was first
+ * added to the pipeline: `committed - origin = delivered + deadLettered + lost`.
+ */
+export interface CursorLedger {
+  /** The sequence number the cursor started at when it was created. */
+  readonly origin: number;
+  readonly committed: number;
+  readonly delivered: number;
+  readonly deadLettered: number;
+  readonly lost: number;
+}
+
+/** How the events a commit passes ended. */
+export interface Finished {
+  readonly delivered: number;
+  readonly deadLettered: number;
 }
 
 /** Processor state stored with an append, keyed by processor id. */
@@ -49,8 +77,14 @@ export interface EventLog {
 
 export interface LogCursor {
   readonly name: string;
-  /** Every event with a lower sequence number is done for this reader. */
+  /** Every event with a lower sequence number is done for this reader: delivered, dead-lettered or lost to damage. */
   readonly committed: number;
+  /** Events this cursor has passed since the log was opened because damage destroyed them (each covered by a LossRecord). */
+  readonly lostToDamage: number;
+  /** Of those, the ones at or after `committed` (passed by the read position, not yet by a commit). */
+  readonly uncommittedLoss: number;
+  /** The ledger since the exporter was added (persisted with the position when durable). */
+  readonly ledger: CursorLedger;
   /** The next sequence number `take` returns. */
   readonly readPosition: number;
   /** Events appended but not yet taken. */
@@ -61,8 +95,16 @@ export interface LogCursor {
   nextReceivedAt(): number | undefined;
   /** Resolves once `available() > 0`, the signal aborts or the log closes. */
   waitForData(signal: AbortSignal): Promise<void>;
-  /** Takes up to `maxEvents` events and `maxBytes` bytes (always at least one event when any is available). */
+  /**
+   * Takes up to `maxEvents` events and `maxBytes` bytes (always at least one event when any
+   * is available), and remembers the cut so that after a crash the same batch is cut
+   * again. A range lost to damage is passed (and reported); a range missing without a
+   * damage report rejects with LogGapError, and every later take rejects the same way.
+   */
   take(maxEvents: number, maxBytes: number): Promise<LogSlice | undefined>;
-  /** Marks every event below `upTo` done; the log may drop them. */
-  commit(upTo: number): void;
+  /**
+   * Marks every event below `upTo` done, saying how the events since the last commit ended
+   * (ranges lost to damage right after `upTo` are passed too); the log may drop them.
+   */
+  commit(upTo: number, finished: Finished): void;
 }

@@ -1,7 +1,7 @@
 import { BackpressureError, ShutdownError, type ConsumeOptions, type FerryEvent, type Logger, type Processor } from '@ferry/sdk';
 import type { AppendState, EventLog } from '../log/types.js';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
-import { Signal } from '../log/signal.js';
+import { Signal } from '../util/signal.js';
 
 /** An exporter that can ask receivers to wait (its queue is full and set to block). */
 export interface ExporterRoom {
@@ -33,6 +33,7 @@ export class PipelineIngest {
   #tail: Promise<unknown> = Promise.resolve();
   #exporters: readonly ExporterRoom[] = [];
   #queued = 0;
+  #appended = 0;
   #closed = false;
   readonly #closing = new Signal();
 
@@ -42,6 +43,11 @@ export class PipelineIngest {
     this.#stateful = processors.filter((p) => p.instance.snapshot !== undefined);
     this.#log = log;
     this.#logger = logger;
+  }
+
+  /** Events handed to the log since start (each exporter of the pipeline is to receive them). */
+  get appended(): number {
+    return this.#appended;
   }
 
   /** The exporters whose full queue makes receivers wait. */
@@ -67,6 +73,7 @@ export class PipelineIngest {
       }
       if (this.#closed) throw new ShutdownError(`pipeline "${this.name}" is shutting down`);
       durable = this.#log.append(kept, lines, this.#snapshot());
+      this.#appended += kept.length;
     });
     const settled = issued.finally(() => {
       this.#queued--;

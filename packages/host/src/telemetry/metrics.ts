@@ -9,6 +9,7 @@ export interface ComponentCounts {
   sent: number;
   failed: number;
   retried: number;
+  lost: number;
   /** Anything the component counted itself (`malformed`, `reconnects`, …). */
   readonly custom: Map<string, number>;
 }
@@ -29,6 +30,7 @@ const DESCRIPTIONS: Record<HostCounter, string> = {
   sent: 'Events an exporter delivered.',
   failed: 'Events an exporter dead-lettered (permanent error or retries exhausted).',
   retried: 'Events in export attempts that failed and were retried.',
+  lost: 'Events an exporter passed because damage in the durable log destroyed them (each range reported with where the damage is).',
 };
 
 /**
@@ -56,7 +58,7 @@ export class Telemetry {
 
   /** The counts of one component (per pipeline for processors and exporters). */
   component(kind: ComponentKind, id: string, pipeline?: string): ComponentRecorder {
-    const counts: ComponentCounts = { accepted: 0, refused: 0, filtered: 0, sent: 0, failed: 0, retried: 0, custom: new Map() };
+    const counts: ComponentCounts = { accepted: 0, refused: 0, filtered: 0, sent: 0, failed: 0, retried: 0, lost: 0, custom: new Map() };
     this.#views.push({ kind, id, pipeline, counts });
     const attributes: Attributes = pipeline === undefined ? { [kind]: id } : { [kind]: id, pipeline };
     return new ComponentRecorder(this, kind, counts, attributes);

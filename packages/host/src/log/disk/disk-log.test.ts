@@ -63,6 +63,7 @@ async function readAll(cursor: LogCursor, max = 1000): Promise<string[]> {
   return out;
 }
 
+const DELIVERED = { delivered: 0, deadLettered: 0 };
 const ids = (lines: string[]) => lines.map((l) => (JSON.parse(l) as FerryEvent).id);
 
 async function segmentFiles(): Promise<string[]> {
@@ -96,7 +97,7 @@ describe('the disk log', () => {
     log.cursor('b');
     await append(log, makeEvents(30));
     const first = await a.take(10, 1e9);
-    a.commit(first!.firstSeq + first!.lines.length);
+    a.commit(first!.firstSeq + first!.lines.length, DELIVERED);
     await closeLog(log);
 
     log = await openLog();
@@ -126,7 +127,7 @@ describe('the disk log', () => {
     await appendFile(segment!, torn.subarray(0, torn.length - 7));
     const sizeBefore = (await stat(segment!)).size;
 
-    log = await openLog();
+    log = await openLog({ cursorNames: ['a', 'b', 'new-reader-starts-at-end'] });
     expect(log.endSeq).toBe(10);
     expect((await stat(segment!)).size).toBe(sizeBefore - (torn.length - 7));
     expect(logs.some((l) => l.level === 'warn' && l.message.includes('incomplete write at the end'))).toBe(true);
@@ -176,7 +177,7 @@ describe('the disk log', () => {
     expect((await segmentFiles()).length).toBeGreaterThan(2);
     const all = await readAll(a);
     expect(all).toHaveLength(2000);
-    a.commit(2000);
+    a.commit(2000, DELIVERED);
     await expect.poll(async () => (await segmentFiles()).length).toBe(1);
   });
 
@@ -191,7 +192,7 @@ describe('the disk log', () => {
     for (let slice = await slow.take(777, 1e9); slice !== undefined; slice = await slow.take(777, 1e9)) {
       expect(slice.lines.length).toBeLessThanOrEqual(777);
       read.push(...slice.lines);
-      slow.commit(slice.firstSeq + slice.lines.length);
+      slow.commit(slice.firstSeq + slice.lines.length, DELIVERED);
     }
     expect(ids(read)).toEqual(makeEvents(5000).map((e) => e.id));
   });
@@ -200,7 +201,7 @@ describe('the disk log', () => {
     let log = await openLog({ cursorNames: ['a'] });
     const a = log.cursor('a');
     await append(log, makeEvents(10));
-    a.commit(6);
+    a.commit(6, DELIVERED);
     await closeLog(log);
     log = await openLog({ cursorNames: ['a'] });
     expect(ids(await readAll(log.cursor('a')))).toEqual(makeEvents(4, 6).map((e) => e.id));
@@ -227,7 +228,7 @@ describe('the disk log', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(roomed).toBe(false);
     const all = await readAll(a);
-    a.commit(all.length);
+    a.commit(all.length, DELIVERED);
     await waiting;
     expect(roomed).toBe(true);
   });
@@ -250,7 +251,7 @@ describe('processor state across segments', () => {
     await log.append(makeEvents(1000), makeEvents(1000).map((e) => JSON.stringify(e)), { chain: { seq: 0 } });
     await expect.poll(async () => (await segmentFiles()).length).toBe(2);
     const all = await readAll(a);
-    a.commit(all.length);
+    a.commit(all.length, DELIVERED);
     await expect.poll(async () => (await segmentFiles()).length).toBe(1);
     await closeLog(log);
     log = await openLog({ segmentBytes: 64 * 1024, cursorNames: ['a'] });

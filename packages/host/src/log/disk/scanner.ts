@@ -19,12 +19,13 @@ MAGIC_BYTES.writeUInt32LE(MAGIC);
  */
 export class SegmentScanner {
   readonly #file: FileHandle;
-  readonly #end: number;
+  /** Where the segment's intact bytes end now: the active segment grows while it is read. */
+  readonly #end: () => number;
   #buffer = Buffer.alloc(0);
   #bufferStart = 0; // file offset of #buffer[0]
   #offset: number;
 
-  constructor(file: FileHandle, start: number, end: number) {
+  constructor(file: FileHandle, start: number, end: () => number) {
     this.#file = file;
     this.#offset = start;
     this.#end = end;
@@ -38,7 +39,7 @@ export class SegmentScanner {
   async #ensure(offset: number, length: number): Promise<void> {
     const have = this.#bufferStart + this.#buffer.length;
     if (offset >= this.#bufferStart && offset + length <= have) return;
-    const want = Math.min(this.#end - offset, Math.max(length, CHUNK_BYTES));
+    const want = Math.min(this.#end() - offset, Math.max(length, CHUNK_BYTES));
     if (want <= 0) {
       this.#buffer = Buffer.alloc(0);
       this.#bufferStart = offset;
@@ -54,7 +55,7 @@ export class SegmentScanner {
     await this.#ensure(offset, HEADER_BYTES);
     const at = offset - this.#bufferStart;
     const header = checkHeader(this.#buffer, at);
-    if (header.kind !== 'ok' || offset + HEADER_BYTES + header.payloadBytes > this.#end) return undefined;
+    if (header.kind !== 'ok' || offset + HEADER_BYTES + header.payloadBytes > this.#end()) return undefined;
     await this.#ensure(offset, HEADER_BYTES + header.payloadBytes);
     const again = offset - this.#bufferStart;
     if (this.#buffer.length - again < HEADER_BYTES + header.payloadBytes) return undefined;
@@ -64,13 +65,14 @@ export class SegmentScanner {
   /** The next intact record at or after `from`, searching by magic. */
   async #resync(from: number): Promise<number | undefined> {
     let position = from;
-    while (position < this.#end) {
-      await this.#ensure(position, Math.min(CHUNK_BYTES, this.#end - position));
+    const end = this.#end();
+    while (position < end) {
+      await this.#ensure(position, Math.min(CHUNK_BYTES, end - position));
       const found = this.#buffer.indexOf(MAGIC_BYTES, position - this.#bufferStart);
       if (found === -1) {
         // Keep the last 3 bytes: a magic may straddle two chunks.
         position = Math.max(position + 1, this.#bufferStart + this.#buffer.length - 3);
-        if (this.#bufferStart + this.#buffer.length >= this.#end) return undefined;
+        if (this.#bufferStart + this.#buffer.length >= end) return undefined;
         continue;
       }
       const candidate = this.#bufferStart + found;
@@ -83,13 +85,14 @@ export class SegmentScanner {
   /** The next item, or undefined at the end; a record's lines are decoded only when `decodeIf` says so. */
   async next(decodeIf: (firstSeq: number, count: number) => boolean = () => true): Promise<ScanItem | undefined> {
     const offset = this.#offset;
-    if (offset >= this.#end) return undefined;
+    const end = this.#end();
+    if (offset >= end) return undefined;
     const intact = await this.#intactAt(offset);
     if (intact === undefined) {
       const next = await this.#resync(offset + 1);
       if (next === undefined) {
-        this.#offset = this.#end;
-        return { kind: 'torn', offset, length: this.#end - offset };
+        this.#offset = end;
+        return { kind: 'torn', offset, length: end - offset };
       }
       this.#offset = next;
       return { kind: 'corrupt', offset, length: next - offset };
