@@ -95,14 +95,9 @@ export class DiskCursor implements LogCursor {
     let end = this.#host.writtenSeq;
     const replay = this.#replay[0];
     if (replay !== undefined) {
-      if (replay[0] !== this.#readPosition || replay[1] > end) {
-        // Not where it began (a range before it was lost to damage meanwhile): cut afresh.
-        this.#replay.length = 0;
-      } else {
-        end = replay[1];
-        maxEvents = Number.MAX_SAFE_INTEGER;
-        maxBytes = Number.MAX_SAFE_INTEGER;
-      }
+      // Not where it began (a range before it was lost to damage), or over today's batch limits: cut afresh from here.
+      if (replay[0] !== this.#readPosition || replay[1] > end || replay[1] - replay[0] > maxEvents) this.#replay.length = 0;
+      else end = replay[1];
     }
     const slice = await this.#slice(end, maxEvents, maxBytes);
     if (slice === undefined) return undefined;
@@ -110,7 +105,7 @@ export class DiskCursor implements LogCursor {
     this.#readPosition = to;
     if (replay !== undefined && this.#replay[0] === replay) {
       this.#replay.shift();
-      // Cut short (damage inside it): what follows is cut afresh.
+      // Cut short (damage inside it, or over today's byte limit): what follows is cut afresh.
       if (to !== replay[1]) this.#replay.length = 0;
     } else if (this.durable) {
       await this.#host.cut(this, slice.firstSeq, to);
