@@ -4,7 +4,7 @@ export type { FerryEvent, JsonValue, JsonObject, JsonPrimitive, DecodeResult, Ev
 export { RetryableError, PermanentError, ConfigError, BackpressureError, ShutdownError, isPermanent, retryAfterOf } from './errors.js';
 export { createBatch } from './batch.js';
 export type { Batch, BatchSource } from './batch.js';
-export { Type, Secret, StringEnum, SECRET_KEYWORD } from './schema.js';
+export { Type, Secret, FilePath, StringEnum, SECRET_KEYWORD, FILE_PATH_KEYWORD } from './schema.js';
 export { compileConfigSchema } from './validation.js';
 export type { ValidateFunction } from './validation.js';
 export type { TSchema, TObject, Static, SchemaOptions, TStringEnum } from './schema.js';

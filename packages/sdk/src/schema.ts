@@ -16,6 +16,18 @@ export function Secret(options: SchemaOptions = {}): ReturnType<typeof Type.Stri
   return Type.String({ ...options, [SECRET_KEYWORD]: true });
 }
 
+/** The JSON Schema keyword that marks a string as a file or directory path. */
+export const FILE_PATH_KEYWORD = 'filePath';
+
+/**
+ * Marks a string option as a file or directory path. The host resolves a relative one
+ * against the folder of the config file, as its author wrote it, so the plugin always
+ * receives an absolute path, whatever directory Ferry was started from.
+ */
+export function FilePath(options: SchemaOptions = {}): ReturnType<typeof Type.String> {
+  return Type.String({ ...options, [FILE_PATH_KEYWORD]: true });
+}
+
 export type TStringEnum<T extends readonly string[]> = TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> } & TSchema[]>;
 
 /** One of a fixed set of strings, keeping their literal types (`StringEnum(['none', 'gzip'], { default: 'none' })`). */

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { SECRET_KEYWORD } from './schema.js';
+import { FILE_PATH_KEYWORD, SECRET_KEYWORD } from './schema.js';
 
 // ajv-formats is CommonJS with a default export object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -16,5 +16,6 @@ export function compileConfigSchema(schema: object): ValidateFunction {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false, verbose: true });
   addFormats(ajv);
   ajv.addKeyword({ keyword: SECRET_KEYWORD, schemaType: 'boolean' });
+  ajv.addKeyword({ keyword: FILE_PATH_KEYWORD, schemaType: 'boolean' });
   return ajv.compile(schema);
 }

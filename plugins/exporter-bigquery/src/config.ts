@@ -1,4 +1,4 @@
-import { Type, type Static } from '@ferry/sdk';
+import { FilePath, Type, type Static } from '@ferry/sdk';
 
 export const configSchema = Type.Object(
   {
@@ -9,7 +9,7 @@ export const configSchema = Type.Object(
       Type.String({ format: 'uri', description: 'Points the client at an emulator or proxy (`http://localhost:9050`) instead of `https://bigquery.googleapis.com`.' }),
     ),
     anonymous: Type.Boolean({ default: false, description: 'Send no Google credentials (emulators need none). Otherwise Application Default Credentials or `keyFilename`.' }),
-    keyFilename: Type.Optional(Type.String({ minLength: 1, description: 'Path of a service account key file, instead of Application Default Credentials.' })),
+    keyFilename: Type.Optional(FilePath({ minLength: 1, description: 'Path of a service account key file, instead of Application Default Credentials.' })),
     location: Type.Optional(
       Type.String({
         minLength: 1,

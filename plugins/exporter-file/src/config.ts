@@ -1,10 +1,10 @@
-import { Type, type Static } from '@ferry/sdk';
+import { FilePath, Type, type Static } from '@ferry/sdk';
 
 export const configSchema = Type.Object(
   {
-    directory: Type.String({
+    directory: FilePath({
       minLength: 1,
-      description: 'Where the archive is written (created if missing). A relative path is resolved against the working directory Ferry was started in.',
+      description: 'Where the archive is written (created if missing). A relative path is resolved against the config file\'s folder.',
     }),
     prefix: Type.String({
       default: 'grantex-events',

@@ -1,4 +1,4 @@
-import { Secret, StringEnum, Type, type Static } from '@ferry/sdk';
+import { FilePath, Secret, StringEnum, Type, type Static } from '@ferry/sdk';
 
 export const configSchema = Type.Object(
   {
@@ -22,8 +22,8 @@ export const configSchema = Type.Object(
     tls: Type.Optional(
       Type.Object(
         {
-          certFile: Type.String({ minLength: 1, description: 'PEM certificate chain file (server certificate first).' }),
-          keyFile: Type.String({ minLength: 1, description: 'PEM private key file of the certificate.' }),
+          certFile: FilePath({ minLength: 1, description: 'PEM certificate chain file (server certificate first).' }),
+          keyFile: FilePath({ minLength: 1, description: 'PEM private key file of the certificate.' }),
         },
         { additionalProperties: false, description: 'Serve HTTPS with this certificate instead of plain HTTP (no proxy needed in front). Files are read at start.' },
       ),

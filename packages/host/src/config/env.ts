@@ -5,6 +5,13 @@ import { joinPath } from './issue.js';
 const REFERENCE = /\$(\$)?\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const MALFORMED = /\$\{(?!env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\})[^}]*\}/;
 
+const NOT_SET = 'is not set';
+
+/** An issue about a variable that is not set (rather than a malformed reference). */
+export function isUnsetVariable(issue: ConfigIssue): boolean {
+  return issue.code === 'FERRY_CONFIG_ENV' && issue.problem.endsWith(NOT_SET);
+}
+
 /**
  * Replaces environment references in every string of the config, before validation.
  * A missing variable without a default is an issue naming the variable and where it is used.
@@ -46,7 +53,7 @@ function substituteString(text: string, env: NodeJS.ProcessEnv, issues: ConfigIs
     issues.push({
       path: joinPath(path),
       code: 'FERRY_CONFIG_ENV',
-      problem: `environment variable ${name} is not set`,
+      problem: `environment variable ${name} ${NOT_SET}`,
       hint: `set ${name}, or give a default with \${env:${name}:-value}`,
     });
     return whole;

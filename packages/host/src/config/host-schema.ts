@@ -1,4 +1,4 @@
-import { Type, type TObject, type TSchema } from '@ferry/sdk';
+import { FilePath, Type, type TObject, type TSchema } from '@ferry/sdk';
 
 /** Component ids are `type` or `type/name`. */
 export const COMPONENT_ID_PATTERN = '^[a-z][a-z0-9_]*(/[^/\\s]+)?$';
@@ -79,7 +79,10 @@ export const queueSchema = Type.Object(
 
 export const storageSchema = Type.Object(
   {
-    directory: Type.String({ minLength: 1, description: 'Where the durable log, exporter cursors and dead letters are kept. Turns persistence on for every pipeline.' }),
+    directory: FilePath({
+      minLength: 1,
+      description: 'Where the durable log, exporter cursors and dead letters are kept (a relative path is resolved against the config file\'s folder). Turns persistence on for every pipeline.',
+    }),
     fsync: Type.Union([Type.Literal('batch'), Type.Literal('interval')], {
       default: 'batch',
       description: '`batch`: every accepted batch is fsynced before it is acknowledged (survives power loss). `interval`: fsync every `fsyncIntervalMs` (faster; a power loss can lose that window, a process crash cannot).',

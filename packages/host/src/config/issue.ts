@@ -36,9 +36,12 @@ export function formatIssue(issue: ConfigIssue): string {
 export class ConfigInvalidError extends Error {
   override readonly name = 'ConfigInvalidError';
   readonly issues: readonly ConfigIssue[];
+  /** Absolute path of the config file. */
+  readonly source: string;
   constructor(source: string, issues: readonly ConfigIssue[]) {
     super(`${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
     this.issues = issues;
+    this.source = source;
   }
 }
 

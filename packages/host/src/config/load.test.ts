@@ -54,6 +54,20 @@ describe('loading a config', () => {
     expect(loaded.warnings).toContain('exporters.memory/raw: configured but used by no pipeline, so the exporter is not started');
   });
 
+  it('resolves a relative storage directory against the config file\'s folder, whatever the working directory', async () => {
+    const loaded = await loadTestConfig(dir.path, { ...minimal, storage: { directory: 'state/ferry' } });
+    expect(loaded.config.storage?.directory).toBe(join(dir.path, 'state', 'ferry'));
+  });
+
+  it('lets a command that needs only part of the config treat an unset variable elsewhere as a warning', async () => {
+    const file = await writeJson(join(dir.path, 'partial.json'), { plugins: TEST_PLUGINS, ...minimal, receivers: { driven: { name: '${env:SOURCE_NAME}' } } });
+    const loaded = await loadConfig({ file, env: {}, discoverFrom: [], envRequiredAt: (path) => !path.startsWith('receivers.') });
+    expect(loaded.warnings).toContain('receivers.driven.name: environment variable SOURCE_NAME is not set (this command does not need it; running the collector does)');
+    expect(loaded.config.receivers.driven?.name).toBe('${env:SOURCE_NAME}');
+    const refused = await loadConfig({ file, env: {}, discoverFrom: [], envRequiredAt: (path) => path.startsWith('receivers.') }).catch((e: unknown) => e);
+    expect((refused as ConfigInvalidError).issues.map(formatIssue)).toEqual([expect.stringContaining('receivers.driven.name: environment variable SOURCE_NAME is not set')]);
+  });
+
   it('names a missing environment variable and where it is used', async () => {
     expect(await problems({ ...minimal, exporters: { memory: { name: '${env:DEST_NAME}' } } })).toEqual([
       'exporters.memory.name: environment variable DEST_NAME is not set — set DEST_NAME, or give a default with ${env:DEST_NAME:-value}',
@@ -132,6 +146,7 @@ describe('loading a config', () => {
   it('says when the file cannot be read', async () => {
     const error = await loadConfig({ file: join(dir.path, 'missing.json'), discoverFrom: [] }).catch((e: unknown) => e);
     expect((error as ConfigInvalidError).issues.map(formatIssue)).toEqual(['(config): cannot read the config file (no such file)']);
+    expect((error as ConfigInvalidError).source).toBe(join(dir.path, 'missing.json'));
   });
 
   it('reports a plugin that cannot be found, or was built for another SDK', async () => {

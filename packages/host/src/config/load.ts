@@ -5,11 +5,13 @@ import { loadPlugins } from '../plugins/load.js';
 import type { Registry } from '../plugins/registry.js';
 import { ConfigInvalidError, formatIssue, type ConfigIssue } from './issue.js';
 import { parseConfigText } from './json.js';
-import { substituteEnv } from './env.js';
+import { isUnsetVariable, substituteEnv } from './env.js';
 import { composeSchema, SECTIONS } from './schema.js';
 import { compileSchema, schemaIssues } from './validate.js';
 import { referenceIssues } from './references.js';
 import { maskSecretLookingValues, secretValues } from './secrets.js';
+import { resolvePathOptions } from './paths.js';
+import { storageSchema } from './host-schema.js';
 import { typeOf, type LoadedConfig, type ResolvedConfig } from './types.js';
 
 export interface LoadConfigOptions {
@@ -17,6 +19,12 @@ export interface LoadConfigOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where installed plugins are looked for (node_modules above each), besides the config's directory. */
   readonly discoverFrom?: readonly string[];
+  /**
+   * Which config paths need their environment variables (default: all). A command that uses
+   * only part of the config (`validate`, `dlq list`) narrows it: an unset variable anywhere
+   * else is a warning, and its reference is left as written.
+   */
+  readonly envRequiredAt?: (path: string) => boolean;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -40,15 +48,26 @@ function nullComponentsToEmpty(config: Record<string, unknown>): void {
   }
 }
 
-function collectSecrets(config: ResolvedConfig, registry: Registry): string[] {
-  const found: string[] = [];
+/** Calls `visit` with each configured component's options and its plugin's own schema. */
+function forEachComponent(config: Pick<ResolvedConfig, 'receivers' | 'processors' | 'exporters'>, registry: Registry, visit: (schema: object, options: unknown) => void): void {
   for (const { section, kind } of SECTIONS) {
     for (const [id, value] of Object.entries(config[section])) {
       const definition = registry.get(kind as ComponentKind, typeOf(id))?.definition;
-      if (definition) secretValues(definition.configSchema, value, found);
+      if (definition) visit(definition.configSchema, value);
     }
   }
+}
+
+function collectSecrets(config: ResolvedConfig, registry: Registry): string[] {
+  const found: string[] = [];
+  forEachComponent(config, registry, (schema, options) => secretValues(schema, options, found));
   return [...new Set(found)];
+}
+
+/** Relative paths in the config mean the config file's folder, as whoever wrote it meant them. */
+function resolvePaths(config: ResolvedConfig, registry: Registry, base: string): void {
+  if (config.storage !== undefined) resolvePathOptions(storageSchema, config.storage, base);
+  forEachComponent(config, registry, (schema, options) => resolvePathOptions(schema, options, base));
 }
 
 async function readText(file: string): Promise<string> {
@@ -81,8 +100,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   if (!isObject(parsed.value)) {
     throw new ConfigInvalidError(source, [{ path: '', code: 'FERRY_CONFIG_SCHEMA', problem: 'the config must be a JSON object', expected: '{ "receivers": …, "exporters": …, "service": … }' }]);
   }
-  const envIssues: ConfigIssue[] = [];
-  const substituted = substituteEnv(parsed.value, options.env ?? process.env, envIssues) as Record<string, unknown>;
+  const substitutionIssues: ConfigIssue[] = [];
+  const substituted = substituteEnv(parsed.value, options.env ?? process.env, substitutionIssues) as Record<string, unknown>;
+  const required = options.envRequiredAt ?? (() => true);
+  const envIssues = substitutionIssues.filter((issue) => !isUnsetVariable(issue) || required(issue.path));
+  const envWarnings = substitutionIssues.filter((issue) => !envIssues.includes(issue)).map((issue) => `${formatIssue({ ...issue, hint: undefined })} (this command does not need it; running the collector does)`);
   nullComponentsToEmpty(substituted);
 
   const explicit = Array.isArray(substituted.plugins) ? substituted.plugins.filter((p): p is string => typeof p === 'string') : [];
@@ -93,12 +115,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   });
 
   const validate = compileSchema(composeSchema(registry));
-  const envPaths = new Set(envIssues.map((i) => i.path));
+  const envPaths = new Set(substitutionIssues.map((i) => i.path));
   const issues = [...pluginIssues, ...envIssues, ...schemaIssues(validate, substituted, registry).filter((i) => !envPaths.has(i.path))].map((issue) =>
     issue.code === 'FERRY_CONFIG_UNKNOWN_TYPE' ? withLoadFailure(issue, pluginWarnings) : issue,
   );
   const service = substituted.service;
-  let warnings: string[] = pluginWarnings.map(formatIssue);
+  let warnings: string[] = [...envWarnings, ...pluginWarnings.map(formatIssue)];
   if (isObject(service) && isObject(service.pipelines) && SECTIONS.every(({ section }) => isObject(substituted[section]))) {
     const references = referenceIssues(substituted as unknown as Parameters<typeof referenceIssues>[0]);
     issues.push(...references.issues);
@@ -106,6 +128,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   }
   if (issues.length > 0) throw new ConfigInvalidError(source, issues);
 
+  resolvePaths(substituted as unknown as ResolvedConfig, registry, dirname(source));
   const config = deepFreeze(substituted as unknown as ResolvedConfig);
   return { source, config, registry, secrets: collectSecrets(config, registry), warnings };
 }
