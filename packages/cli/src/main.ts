@@ -1,16 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
-import { run } from './commands/run.js';
-import { validate } from './commands/validate.js';
-import { components } from './commands/components.js';
-import { schema } from './commands/schema.js';
-import { dlqList, dlqReplay } from './commands/dlq.js';
-import { verify, type VerifyCommandOptions } from './commands/verify.js';
+import { withDefaultCommand } from './default-command.js';
+import type { VerifyCommandOptions } from './commands/verify.js';
+
+// Each command's module is imported only when that command runs: `--help`, `--version` and
+// `verify` never pay for loading the host and every installed plugin.
 
 const DEFAULT_CONFIG = 'collector.config.json';
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function configOption(): Option {
-  return new Option('-c, --config <file>', 'the collector config (JSON)').default(DEFAULT_CONFIG);
+  return new Option('-c, --config <file>', 'the collector config (JSON); relative paths in it are read from its folder').default(DEFAULT_CONFIG);
 }
 
 async function exitWith(status: Promise<number>): Promise<void> {
@@ -19,36 +20,37 @@ async function exitWith(status: Promise<number>): Promise<void> {
 
 const program = new Command('ferry')
   .description('Ferry moves authorization and audit events to where they must be kept, searched and alerted on, without losing one.')
-  .version('0.1.0')
-  .showHelpAfterError()
+  .version(version)
+  .showSuggestionAfterError()
+  .showHelpAfterError("(run 'ferry --help' for the commands and their options)")
   .configureOutput({ outputError: (text, write) => write(`ferry: ${text.replace(/^error: /, '')}`) })
   .exitOverride((error) => {
     process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.invalidConfig);
   });
 
 program
-  .command('run', { isDefault: true })
-  .description('run the collector until SIGTERM/SIGINT (the default command)')
+  .command('run')
+  .description('run the collector until SIGTERM/SIGINT/SIGHUP (the default command)')
   .addOption(configOption())
-  .action((options: { config: string }) => exitWith(run(options)));
+  .action(async (options: { config: string }) => exitWith((await import('./commands/run.js')).run(options)));
 
 program
   .command('validate')
-  .description('check a config without starting anything: exit 0 when valid, 2 with every problem when not')
+  .description('check a config without starting anything: exit 0 when valid, 2 with every problem when not (unset environment variables are warnings)')
   .addOption(configOption())
-  .action((options: { config: string }) => exitWith(validate(options)));
+  .action(async (options: { config: string }) => exitWith((await import('./commands/validate.js')).validate(options)));
 
 program
   .command('components')
   .description('list every installed receiver, processor and exporter with its package, version and stability')
   .option('--json', 'print JSON instead of a table')
-  .action((options: { json?: boolean }) => exitWith(components(options)));
+  .action(async (options: { json?: boolean }) => exitWith((await import('./commands/components.js')).components(options)));
 
 program
   .command('schema')
   .description('print the JSON Schema of the config for every installed component (point "$schema" at it)')
   .option('-c, --config <file>', 'also include the plugins this config lists')
-  .action((options: { config?: string }) => exitWith(schema(options)));
+  .action(async (options: { config?: string }) => exitWith((await import('./commands/schema.js')).schema(options)));
 
 program
   .command('verify')
@@ -59,7 +61,7 @@ program
   .option('--endpoint <url>', 'an S3-compatible endpoint (MinIO, R2, B2)')
   .option('--force-path-style', 'address the bucket as <endpoint>/<bucket>')
   .option('--json', 'print the report as JSON')
-  .action((source: string, options: VerifyCommandOptions) => exitWith(verify(source, options)));
+  .action(async (source: string, options: VerifyCommandOptions) => exitWith((await import('./commands/verify.js')).verify(source, options)));
 
 const dlq = program.command('dlq').description('dead letters: events an exporter could never deliver, kept on disk with the reason');
 dlq
@@ -67,14 +69,14 @@ dlq
   .description('per exporter: how many events were dead-lettered, why, and since when')
   .addOption(configOption())
   .option('--json', 'print JSON')
-  .action((options: { config: string; json?: boolean }) => exitWith(dlqList(options)));
+  .action(async (options: { config: string; json?: boolean }) => exitWith((await import('./commands/dlq.js')).dlqList(options)));
 dlq
   .command('replay')
   .description('send dead letters again through their exporter (stop the collector first); what fails again stays dead-lettered')
   .addOption(configOption())
   .option('-e, --exporter <id>', 'only this exporter')
   .option('--timeout <seconds>', 'how long to keep retrying a failing destination before putting the rest back', '300')
-  .action((options: { config: string; exporter?: string; timeout: string }) => exitWith(dlqReplay(options)));
+  .action(async (options: { config: string; exporter?: string; timeout: string }) => exitWith((await import('./commands/dlq.js')).dlqReplay(options)));
 
 program.addHelpText(
   'after',
@@ -85,6 +87,7 @@ shutdown, or (verify) a chain does not hold; 2 the config (or the command line) 
 
 Examples:
   ferry                                   run ./${DEFAULT_CONFIG}
+  ferry --config prod.json                run prod.json (the same as ferry run --config prod.json)
   ferry validate --config prod.json       check a config
   ferry schema > ferry.schema.json        then "$schema": "./ferry.schema.json" in the config`,
 );
@@ -95,4 +98,4 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-await program.parseAsync(process.argv);
+await program.parseAsync(withDefaultCommand(process.argv), { from: 'node' });

@@ -1,7 +1,6 @@
 import type { Collector, Terminal } from '@ferry/host';
 import type { Logger } from '@ferry/sdk';
-
-const number = new Intl.NumberFormat('en-US');
+import { formatCount } from './format.js';
 
 /**
  * Shows events flowing: a live line on a terminal, redrawn twice a second; without one, a
@@ -21,10 +20,10 @@ export function startProgress(collector: Collector, terminal: Terminal, logger: 
       const sum = exporters.get(e.exporter) ?? { sent: 0, queued: 0, failed: 0 };
       exporters.set(e.exporter, { sent: sum.sent + e.sent, queued: sum.queued + e.queued, failed: sum.failed + e.failed });
     }
-    const parts = [`received ${number.format(snapshot.received)} (${number.format(Math.round(rate))}/s)`];
-    if (snapshot.filtered > 0) parts.push(`filtered ${number.format(snapshot.filtered)}`);
+    const parts = [`received ${formatCount(snapshot.received)} (${formatCount(Math.round(rate))}/s)`];
+    if (snapshot.filtered > 0) parts.push(`filtered ${formatCount(snapshot.filtered)}`);
     for (const [id, e] of exporters) {
-      parts.push(`${id}: sent ${number.format(e.sent)}${e.queued > 0 ? `, queued ${number.format(e.queued)}` : ''}${e.failed > 0 ? `, dead-lettered ${number.format(e.failed)}` : ''}`);
+      parts.push(`${id}: sent ${formatCount(e.sent)}${e.queued > 0 ? `, queued ${formatCount(e.queued)}` : ''}${e.failed > 0 ? `, dead-lettered ${formatCount(e.failed)}` : ''}`);
     }
     return parts;
   };

@@ -3,9 +3,13 @@ import { EXIT } from '../exit-codes.js';
 import { reportFailure } from '../output.js';
 import { pluginSearchPath } from '../plugins.js';
 
+/** Replay sends through the exporters, so it needs their settings and the storage; nothing of the receivers. */
+const usedByReplay = (path: string) => path.startsWith('exporters.') || path.startsWith('storage.');
+
 async function storageOf(config: string): Promise<{ directory: string } | number> {
   try {
-    const loaded = await loadConfig({ file: config, discoverFrom: pluginSearchPath() });
+    // Listing only reads the storage directory: no receiver's or exporter's secret is needed.
+    const loaded = await loadConfig({ file: config, discoverFrom: pluginSearchPath(), envRequiredAt: () => false });
     if (loaded.config.storage === undefined) {
       process.stderr.write('ferry: this config has no "storage": dead letters are only logged, not kept\n');
       return EXIT.invalidConfig;
@@ -39,7 +43,7 @@ export async function dlqList(options: { config: string; json?: boolean }): Prom
 /** `ferry dlq replay`: sends dead letters again (the collector must be stopped). */
 export async function dlqReplay(options: { config: string; exporter?: string; timeout: string }): Promise<number> {
   try {
-    const loaded = await loadConfig({ file: options.config, discoverFrom: pluginSearchPath() });
+    const loaded = await loadConfig({ file: options.config, discoverFrom: pluginSearchPath(), envRequiredAt: usedByReplay });
     const logger = createLogger({ level: 'info', format: 'auto', terminal: new Terminal(), secrets: loaded.secrets });
     const results = await replayDeadLetters({ loaded, ...(options.exporter ? { exporter: options.exporter } : {}), logger, timeoutMs: Number(options.timeout) * 1000 });
     if (results.length === 0) process.stdout.write('no dead letters to replay\n');

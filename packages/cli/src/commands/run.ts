@@ -1,8 +1,11 @@
-import { Collector, ConfigInvalidError, createLogger, loadConfig, Terminal, type ShutdownReport } from '@ferry/host';
+import { Collector, createLogger, loadConfig, Terminal, type ShutdownReport } from '@ferry/host';
 import { EXIT } from '../exit-codes.js';
 import { reportFailure } from '../output.js';
 import { pluginSearchPath } from '../plugins.js';
 import { startProgress } from '../progress.js';
+import { onStopSignals } from '../signals.js';
+import { hadStoredData, startingReport } from '../starting.js';
+import { closingSummary } from '../summary.js';
 
 export interface RunOptions {
   readonly config: string;
@@ -10,22 +13,23 @@ export interface RunOptions {
 
 /** Extra time, past the drain deadline, for exporters and logs to close before we give up on them. */
 const CLOSE_GRACE_MS = 5_000;
-const SAME_SIGNAL_MS = 300;
 
 /**
- * `ferry run`: starts the collector and keeps it running until SIGTERM or SIGINT, which
- * drain it (a second signal exits at once). Resolves with the exit status.
+ * `ferry run`: starts the collector and keeps it running until SIGTERM, SIGINT or SIGHUP,
+ * which drain it (a second signal exits at once). Resolves with the exit status.
  */
 export async function run(options: RunOptions): Promise<number> {
   let loaded;
   try {
     loaded = await loadConfig({ file: options.config, discoverFrom: pluginSearchPath() });
   } catch (error) {
-    return reportFailure(error instanceof ConfigInvalidError ? error : error);
+    return reportFailure(error);
   }
+  const { config } = loaded;
   const terminal = new Terminal();
-  const { telemetry } = loaded.config.service;
+  const { telemetry } = config.service;
   const logger = createLogger({ level: telemetry.logs.level, format: telemetry.logs.format, terminal, secrets: loaded.secrets });
+  const readable = telemetry.logs.format === 'pretty' || (telemetry.logs.format === 'auto' && terminal.isTTY);
   for (const warning of loaded.warnings) logger.warn(warning);
 
   process.on('unhandledRejection', (reason) => {
@@ -39,53 +43,41 @@ export async function run(options: RunOptions): Promise<number> {
     return reportFailure(error);
   }
 
-  let stopReason: string | undefined;
-  let stopped!: (reason: string) => void;
-  const stopRequested = new Promise<string>((resolve) => {
-    stopped = (reason) => {
-      stopReason ??= reason;
-      resolve(stopReason);
-    };
+  let stopped!: () => void;
+  const stopRequested = new Promise<void>((resolve) => {
+    stopped = resolve;
   });
-  let firstSignalAt: number | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    // One Ctrl-C can arrive twice (from the terminal and from a wrapper such as pnpm): a
-    // repeat within a moment is the same request.
-    if (firstSignalAt !== undefined && Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
-    if (firstSignalAt !== undefined) {
-      terminal.clearStatus();
-      process.stderr.write(`ferry: ${signal} again, exiting now without waiting for deliveries\n`);
-      process.exit(EXIT.interrupted);
-    }
-    firstSignalAt = Date.now();
-    logger.info(`${signal} received: stopping receivers and delivering what is in flight (send it again to exit at once)`);
-    stopped(signal);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  onStopSignals(logger, terminal, () => stopped());
   let fatal: Error | undefined;
   collector.on('fatal', (error) => {
     fatal = error;
-    stopped('fatal');
+    stopped();
   });
 
+  const resumed = config.storage !== undefined && (await hadStoredData(config.storage.directory));
   try {
     await collector.start();
   } catch (error) {
     return reportFailure(error);
   }
+  const starting = startingReport(config, resumed, collector.snapshot().exporters);
+  logger.info(starting.text, starting.fields);
   const stopProgress = startProgress(collector, terminal, logger, telemetry.progress);
   await stopRequested;
 
   const hardStop = setTimeout(() => {
     terminal.clearStatus();
-    process.stderr.write(`ferry: components did not close within ${loaded.config.service.shutdownTimeoutMs + CLOSE_GRACE_MS} ms of the stop request; exiting\n`);
+    process.stderr.write(`ferry: components did not close within ${config.service.shutdownTimeoutMs + CLOSE_GRACE_MS} ms of the stop request; exiting\n`);
     process.exit(EXIT.failure);
-  }, loaded.config.service.shutdownTimeoutMs + CLOSE_GRACE_MS);
+  }, config.service.shutdownTimeoutMs + CLOSE_GRACE_MS);
   hardStop.unref();
   const report = await collector.shutdown();
   clearTimeout(hardStop);
   stopProgress();
+  const summary = closingSummary(collector.snapshot().exporters, config);
+  // A person reads the summary as it is; a log collector gets it as one structured line.
+  if (readable) terminal.write(`${summary.text}\n`);
+  else logger.info(summary.text, summary.fields);
   if (fatal !== undefined) {
     process.stderr.write(`ferry: ${fatal.message}\n`);
     return EXIT.failure;
