@@ -16,7 +16,7 @@ export interface BacklogResult {
 }
 
 export async function benchmarkBacklog(events: number): Promise<BacklogResult> {
-  const generator = await startGenerator({ apiKey: 'k', total: events, seed: 3 });
+  const generator = await startGenerator({ apiKey: 'k', mode: 'pull', total: events, seed: 3 });
   const work = await scratch();
   try {
     const archive = join(work.dir, 'archive');

@@ -18,7 +18,7 @@ export interface PipelineResult {
 }
 
 async function bareLoop(events: number): Promise<number> {
-  const generator = await startGenerator({ apiKey: 'k', total: events, seed: 1 });
+  const generator = await startGenerator({ apiKey: 'k', mode: 'pull', total: events, seed: 1 });
   const work = await scratch();
   try {
     const out = createWriteStream(join(work.dir, 'bare.ndjson'));
@@ -55,7 +55,7 @@ async function bareLoop(events: number): Promise<number> {
 export async function ferryRun(events: number, options: { persistent: boolean; integrity?: boolean }): Promise<{ perSecond: number; peak: number }> {
   const persistent = options.persistent;
   const chain = options.integrity ? { integrity: { writerId: 'bench', secret: 'bench-chain-secret-0123' } } : {};
-  const generator = await startGenerator({ apiKey: 'k', total: events, seed: 1 });
+  const generator = await startGenerator({ apiKey: 'k', mode: 'pull', total: events, seed: 1 });
   const work = await scratch();
   try {
     const run = runFerry([

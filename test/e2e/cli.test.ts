@@ -109,7 +109,7 @@ describe('the ferry command', () => {
     let source: GeneratorServer;
     let sink: NdjsonSink;
     beforeAll(async () => {
-      source = await startGenerator({ apiKey: 'k', total: 300, seed: 4 });
+      source = await startGenerator({ apiKey: 'k', mode: 'pull', total: 300, seed: 4 });
       sink = await startNdjsonSink();
     });
     afterAll(async () => {

@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 async function start(total: number, extra: { storage?: string } = {}): Promise<FerryProcess> {
-  source = await startGenerator({ apiKey: 'k', total, seed: 31 });
+  source = await startGenerator({ apiKey: 'k', mode: 'pull', total, seed: 31 });
   const ws = await workspace();
   cleanups.push(ws.cleanup);
   const retry = { initialIntervalMs: 50, maxIntervalMs: 300 };

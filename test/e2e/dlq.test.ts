@@ -15,7 +15,7 @@ describe('ferry dlq, through the real binary', () => {
   it('lists events a destination refused for good, with the reason, and replays them once it takes them', async () => {
     const ws = await workspace();
     cleanups.push(ws.cleanup);
-    const source = await startGenerator({ apiKey: 'k', total: 50, seed: 8 });
+    const source = await startGenerator({ apiKey: 'k', mode: 'pull', total: 50, seed: 8 });
     cleanups.push(() => source.close());
     const sink = await startNdjsonSink();
     cleanups.push(() => sink.close());

@@ -97,7 +97,7 @@ describe('guaranteed delivery, through the real binary', () => {
   it('keeps a healthy exporter at its pace while another is down, then lets it catch up with nothing lost', async () => {
     const ws = await workspace();
     cleanups.push(ws.cleanup);
-    const source = await startGenerator({ apiKey: 'k', total: 3000, seed: 5 });
+    const source = await startGenerator({ apiKey: 'k', mode: 'pull', total: 3000, seed: 5 });
     cleanups.push(() => source.close());
     const destination = await sink();
     await destination.down();
@@ -124,7 +124,7 @@ describe('guaranteed delivery, through the real binary', () => {
   it('survives 5xx, 429 with Retry-After, timeouts and connection resets: nothing lost, nothing malformed', async () => {
     const ws = await workspace();
     cleanups.push(ws.cleanup);
-    const source = await startGenerator({ apiKey: 'k', total: 2000, seed: 6 });
+    const source = await startGenerator({ apiKey: 'k', mode: 'pull', total: 2000, seed: 6 });
     cleanups.push(() => source.close());
     const destination = await sink();
     destination.plan.push(
@@ -156,7 +156,7 @@ describe('guaranteed delivery, through the real binary', () => {
   it('holds a large backlog for a destination that is down on disk, with memory bounded', async () => {
     const ws = await workspace();
     cleanups.push(ws.cleanup);
-    const source = await startGenerator({ apiKey: 'k', total: 150_000, seed: 8 });
+    const source = await startGenerator({ apiKey: 'k', mode: 'pull', total: 150_000, seed: 8 });
     cleanups.push(() => source.close());
     const archive = join(ws.dir, 'archive');
     const run = ferry(

@@ -35,7 +35,7 @@ describe('tamper evidence through the real binary', () => {
     cleanups.push(ws.cleanup);
     const s3 = await startS3Peer({ buckets: ['audit-archive'] });
     cleanups.push(() => s3.close());
-    const source = await startGenerator({ apiKey: 'k', total: 1500, seed: 12 });
+    const source = await startGenerator({ apiKey: 'k', mode: 'pull', total: 1500, seed: 12 });
     cleanups.push(() => source.close());
     const archive = join(ws.dir, 'archive');
     const s3Env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
@@ -119,7 +119,7 @@ describe('tamper evidence through the real binary', () => {
     const archive = join(ws.dir, 'archive');
     const runs: FerryProcess[] = [];
     for (const writer of ['east', 'west']) {
-      const source = await startGenerator({ apiKey: 'k', total: 400, seed: writer.length });
+      const source = await startGenerator({ apiKey: 'k', mode: 'pull', total: 400, seed: writer.length });
       cleanups.push(() => source.close());
       runs.push(
         start(

@@ -45,6 +45,7 @@ describe('ferry run: Grantex stream → filter → batch → file', () => {
       const ws = await workspace();
       cleanups.push(ws.cleanup);
       const source = await generator({
+        mode: 'pull',
         total: 4000,
         seed: 11,
         keepaliveMs: 50,
@@ -69,7 +70,7 @@ describe('ferry run: Grantex stream → filter → batch → file', () => {
   it('flushes every event held in a half-full batch at SIGTERM, and exits 0', async () => {
     const ws = await workspace();
     cleanups.push(ws.cleanup);
-    const source = await generator({ total: 777, seed: 2 });
+    const source = await generator({ mode: 'pull', total: 777, seed: 2 });
     const archive = join(ws.dir, 'archive');
     const config = pipelineConfig(source.url, archive);
     config.processors.batch = { batchSize: 100_000, flushIntervalMs: 600_000 };

@@ -19,8 +19,10 @@ const BATCH = 64;
 export const MAX_BACKLOG = 50_000;
 
 /**
- * Rate mode: one timeline at `rate` events per second, broadcast to every stream whose
- * types match. An event that reaches no stream is `missed` (Grantex has no replay).
+ * Broadcast mode, as Grantex's route fans Redis pub/sub messages out: one timeline, each
+ * event written to every stream open when it is published and whose types match. An event
+ * that reaches no stream is `missed` (Grantex has no replay). Events come at `rate` per
+ * second (when above 0) and from `publish`.
  */
 export class Broadcaster {
   #missed = 0;
@@ -38,7 +40,16 @@ export class Broadcaster {
     return this.#missed;
   }
 
+  /** Publishes up to `count` events now and returns them (fewer once the total is reached). */
+  publish(count: number): FerryEvent[] {
+    const events = this.#production.take(count);
+    for (const event of events) this.#publish(event);
+    return events;
+  }
+
+  /** Starts the `rate` timeline; without a rate, only `publish` makes events. */
   start(): void {
+    if (this.#rate <= 0) return;
     let owed = 0;
     let last = Date.now();
     this.#timer = setInterval(() => {
@@ -47,7 +58,7 @@ export class Broadcaster {
       last = now;
       const due = Math.floor(owed);
       owed -= due;
-      for (const event of this.#production.take(due)) this.#publish(event);
+      this.publish(due);
       if (this.#production.exhausted) this.stop();
     }, TICK_MS);
     this.#timer.unref();

@@ -47,14 +47,14 @@ describe('ferry-generator', () => {
     expect(help.stdout).toContain('grant.created');
     const serveHelp = run(['serve', '--help']);
     expect(await serveHelp.exit).toBe(0);
-    for (const option of ['--api-key', '--rate', '--total', '--seed', '--types', '--record', '--drop-after']) expect(serveHelp.stdout).toContain(option);
+    for (const option of ['--api-key', '--mode', '--rate', '--connected-comment', '--total', '--seed', '--types', '--record', '--drop-after']) expect(serveHelp.stdout).toContain(option);
   });
 
   it('serve: answers on the printed URL, records what it delivered, and exits cleanly on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ferry-generator-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const record = join(dir, 'sent.ndjson');
-    const serve = run(['serve', '--port', '0', '--rate', '0', '--total', '40', '--seed', '7', '--types', 'grant.created,token.issued', '--record', record], { GRANTEX_API_KEY: 'cli-key' });
+    const serve = run(['serve', '--port', '0', '--mode', 'pull', '--total', '40', '--seed', '7', '--types', 'grant.created,token.issued', '--record', record], { GRANTEX_API_KEY: 'cli-key' });
     await until(() => /serving Grantex SSE on (\S+)\n/.test(serve.stdout), 'the serving line');
     const url = /serving Grantex SSE on (\S+)\n/.exec(serve.stdout)![1]!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -75,6 +75,12 @@ describe('ferry-generator', () => {
     const serve = run(['serve', '--api-key', 'k', '--port', 'eighty']);
     expect(await serve.exit).not.toBe(0);
     expect(serve.stderr).toContain('expected a whole number');
+  });
+
+  it('serve: refuses a broadcast timeline that would publish nothing, pointing at pull mode', async () => {
+    const serve = run(['serve', '--api-key', 'k', '--port', '0', '--rate', '0']);
+    expect(await serve.exit).not.toBe(0);
+    expect(serve.stderr).toContain('use --mode pull');
   });
 
   it('webhook: delivers signed events until acknowledged and prints a summary', async () => {

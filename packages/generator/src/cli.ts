@@ -34,7 +34,7 @@ const program = new Command('ferry-generator')
     `
 Examples:
   ferry-generator serve --api-key demo --rate 200
-  ferry-generator serve --api-key demo --rate 0 --total 100000 --seed 1 --record sent.ndjson
+  ferry-generator serve --api-key demo --mode pull --total 100000 --seed 1 --record sent.ndjson
   ferry-generator webhook --url http://127.0.0.1:8788/webhooks/grantex --secret whsec_x --total 1000
 
 Event types: ${EVENT_TYPES.join(', ')}`,
@@ -44,7 +44,9 @@ interface ServeOptions {
   host: string;
   port: number;
   apiKey: string;
-  rate: number;
+  mode: 'broadcast' | 'pull';
+  rate?: number;
+  connectedComment?: boolean;
   total?: number;
   seed?: number;
   types?: string[];
@@ -69,7 +71,9 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0: any free port)', integer(0), 7700)
   .addOption(new Option('--api-key <key>', 'the bearer token clients must send').env('GRANTEX_API_KEY').makeOptionMandatory())
-  .option('--rate <n>', 'events per second on one timeline shared by every stream; 0: each stream gets its own, as fast as it reads', integer(0), 50)
+  .addOption(new Option('--mode <mode>', 'broadcast: one timeline written to every open stream, as Grantex does (no replay); pull: each stream gets its own events, as fast as it reads').choices(['broadcast', 'pull']).default('broadcast'))
+  .option('--rate <n>', 'broadcast mode: events per second on the timeline (default 50)', integer(0))
+  .option('--connected-comment', 'write ": connected" as soon as a stream opens, sending the response head at once (Grantex waits for the first event or keepalive; the default in pull mode)')
   .option('--total <n>', 'stop producing after this many events (streams stay open with keepalives)', integer(0))
   .option('--seed <n>', 'make the events deterministic', integer(0))
   .option('--types <a,b>', 'produce only these event types', list)
@@ -86,7 +90,11 @@ program
   .option('--drop-after <n>', 'fault: per connection, after N events write half of the next and close', integer(0))
   .option('--stall-after <n>', 'fault: per connection, after N events go silent with the socket open', integer(0))
   .option('--responses <codes>', 'fault: statuses answered to the first connection attempts, e.g. 503,429,401', statuses)
-  .action(async (o: ServeOptions) => {
+  .action(async (o: ServeOptions, command: Command) => {
+    if (o.mode === 'pull' && o.rate !== undefined) command.error('error: --rate is for broadcast mode; pull mode serves each stream as fast as it reads');
+    // The CLI has no way to publish by hand, so a broadcast timeline without a rate would stay silent.
+    if (o.mode === 'broadcast' && o.rate === 0) command.error('error: --rate 0 would publish nothing in broadcast mode; for each stream its own events as fast as it reads, use --mode pull');
+    const rate = o.mode === 'pull' ? 0 : (o.rate ?? 50);
     const faults: GeneratorFaults = {
       ...(o.lineEnding ? { lineEnding: o.lineEnding } : {}),
       ...(o.split ? { split: o.split } : {}),
@@ -106,7 +114,9 @@ program
       host: o.host,
       port: o.port,
       apiKey: o.apiKey,
-      rate: o.rate,
+      mode: o.mode,
+      rate,
+      ...(o.connectedComment ? { connectedComment: true } : {}),
       keepaliveMs: o.keepaliveMs,
       maxConnections: o.maxConnections,
       faults,
@@ -118,7 +128,7 @@ program
       ...(onDelivered ? { onDelivered } : {}),
     });
     say(`generator: serving Grantex SSE on ${server.url}`);
-    say(`generator: GET ${server.url}/v1/events/stream, ${o.rate > 0 ? `${o.rate} events/s shared by every stream` : 'as fast as each client reads'}${o.total !== undefined ? `, ${o.total} events in all` : ''}`);
+    say(`generator: GET ${server.url}/v1/events/stream, ${rate > 0 ? `${rate} events/s written to every open stream` : 'as fast as each client reads'}${o.total !== undefined ? `, ${o.total} events in all` : ''}`);
     onStop(async () => {
       await server.close();
       if (record !== undefined) closeSync(record);

@@ -10,7 +10,8 @@ afterEach(async () => {
 });
 async function generator(options: Partial<GeneratorOptions> = {}): Promise<GeneratorServer> {
   // Keepalives after the last event also settle a CR-only stream's final CR (it might have begun a CRLF).
-  const server = await startGenerator({ apiKey: KEY, seed: 1, keepaliveMs: 20, ...options });
+  // Pull mode: each test counts what its client received of a fixed total.
+  const server = await startGenerator({ apiKey: KEY, seed: 1, keepaliveMs: 20, mode: 'pull', ...options });
   cleanups.push(() => server.close());
   return server;
 }

@@ -37,18 +37,33 @@ export interface GeneratorOptions {
   /** Clients must send `Authorization: Bearer <apiKey>`; anything else gets a 401. */
   readonly apiKey: string;
   /**
-   * Events per second on ONE timeline broadcast to every connected stream; events published
-   * while no stream is there to take them are lost, as with Grantex (no replay), and counted
-   * in `missed`. 0 (default): pull mode, each stream gets its own events as fast as it reads.
+   * How events reach streams.
+   * - `broadcast` (default), as the real Grantex route does with Redis pub/sub: each event is
+   *   published once, written to every stream open at that moment whose types match, and
+   *   never kept for a stream that connects later (no replay); what no stream took counts in
+   *   `missed`. Events come from `rate` and from `publish()`.
+   * - `pull`: each stream gets its own sequence, as fast as its client reads (for tests and
+   *   benchmarks that need an exact number of events served to one reader).
+   */
+  readonly mode?: 'broadcast' | 'pull';
+  /**
+   * Broadcast mode: events per second published on the one timeline (0, the default: only
+   * what `publish()` publishes). Must be 0 in pull mode.
    */
   readonly rate?: number;
+  /**
+   * Write a `: connected` comment as soon as a stream opens, which sends the response head at
+   * once. The real route does not (it has an opt-in for it), so a client there sees the 200
+   * only with the first event or keepalive. Default: false in broadcast mode, true in pull mode.
+   */
+  readonly connectedComment?: boolean;
   /** Stop producing after this many events in all (streams then get keepalives only). */
   readonly total?: number;
   /** Same seed, same events. */
   readonly seed?: number;
   /** The event types produced (default: all of `EVENT_TYPES`). A stream's `?types=` narrows it further. */
   readonly types?: readonly string[];
-  /** Interval of `: keepalive` comments, default 30000. */
+  /** Interval of `: keepalive` comments, default 30000 (Grantex's); the first comes this long after a stream opens. */
   readonly keepaliveMs?: number;
   /** Concurrent streams allowed (Grantex: 5 per API key); past that, 429. */
   readonly maxConnections?: number;
@@ -65,21 +80,28 @@ export interface GeneratorServer {
   readonly port: number;
   /**
    * Every valid event whose terminating blank line was written to a socket, in write order:
-   * not the half event a `dropAfter` cuts, not malformed ones. In rate mode an event written
+   * not the half event a `dropAfter` cuts, not malformed ones. In broadcast mode an event written
    * to two streams is here twice.
    */
   readonly delivered: readonly FerryEvent[];
   /** How many events `delivered` holds (counted even with `keepDelivered: false`). */
   readonly deliveredCount: number;
   readonly malformedSent: number;
-  /** Rate mode: published events that no stream received (nobody connected, filtered out, stalled or cut off). */
+  /** Broadcast mode: published events that no stream received (nobody connected, filtered out, stalled or cut off). */
   readonly missed: number;
+  /** Streams open now: in broadcast mode, those an event published now is written to. */
+  readonly streams: number;
   /** Connection attempts to the stream path so far, refused ones included. */
   readonly connections: number;
   /** Streams currently paused because their client does not read (the server waits for 'drain'). */
   readonly pausedStreams: number;
   /** Bytes written but not yet taken by the kernel, over all streams: what a slow reader costs in memory. */
   readonly bufferedBytes: number;
+  /**
+   * Broadcast mode: publishes `count` (default 1) events now, as Grantex publishes an event
+   * when it happens, and returns them (fewer once `total` is reached).
+   */
+  publish(count?: number): FerryEvent[];
   /** Resolves once `deliveredCount >= count`; rejects after `timeoutMs` (default 30000) or on close. */
   waitForDelivered(count: number, timeoutMs?: number): Promise<void>;
   /** Ends every stream and the server. */

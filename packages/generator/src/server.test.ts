@@ -9,8 +9,9 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+/** Pull mode unless a test asks otherwise: most tests here count what clients receive of a fixed total. */
 async function generator(options: Partial<GeneratorOptions> = {}): Promise<GeneratorServer> {
-  const server = await startGenerator({ apiKey: KEY, seed: 1, ...options });
+  const server = await startGenerator({ apiKey: KEY, seed: 1, mode: 'pull', ...options });
   cleanups.push(() => server.close());
   return server;
 }
@@ -171,9 +172,9 @@ describe('pull mode', () => {
   });
 });
 
-describe('rate mode', () => {
+describe('broadcast mode at a rate', () => {
   it('broadcasts one timeline to every stream and counts what nobody received as missed', async () => {
-    const server = await generator({ rate: 1000, total: 400 });
+    const server = await generator({ mode: 'broadcast', rate: 1000, total: 400 });
     await until(() => server.missed >= 20, 'events published with nobody connected');
     const a = stream(server);
     await until(() => a.messages.length >= 10, 'events on the first stream');
@@ -194,7 +195,7 @@ describe('rate mode', () => {
   });
 
   it('counts as missed what a stream was sent but never received whole, so delivered + missed = published', async () => {
-    const server = await generator({ rate: 2000, total: 300, faults: { dropAfter: 50 } });
+    const server = await generator({ mode: 'broadcast', rate: 2000, total: 300, faults: { dropAfter: 50 } });
     const client = stream(server);
     expect(await client.ended).toBe('aborted');
     await until(() => server.missed + server.deliveredCount === 300, 'every event settled', 20_000);

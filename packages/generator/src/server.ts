@@ -7,7 +7,7 @@ import type { GeneratorOptions, GeneratorServer } from './options.js';
 import { Production } from './production.js';
 import { pullInto } from './pull-mode.js';
 import { createRandom } from './random.js';
-import { Broadcaster } from './rate-mode.js';
+import { Broadcaster } from './broadcast.js';
 import { SseStream } from './sse-stream.js';
 
 export const STREAM_PATH = '/v1/events/stream';
@@ -19,7 +19,8 @@ function answer(response: ServerResponse, status: number, body: object, headers:
 /**
  * Serves the Grantex SSE contract: `GET /v1/events/stream[?types=a,b]` with a bearer key
  * (401 otherwise), 429 past `maxConnections` open streams, 404 elsewhere; realistic events
- * in pull or rate mode, keepalive comments, and the faults asked for.
+ * broadcast as the real route does, or pulled by each stream; keepalive comments, and the
+ * faults asked for.
  */
 export async function startGenerator(options: GeneratorOptions): Promise<GeneratorServer> {
   const faults = options.faults ?? {};
@@ -29,8 +30,11 @@ export async function startGenerator(options: GeneratorOptions): Promise<Generat
   // Separate sequences, so that faults and type picks never change the events themselves.
   const production = new Production(factory, options.total ?? Infinity, createRandom(seed ^ 0x5eed));
   const splitRandom = createRandom(seed ^ 0xc0ffee);
+  const mode = options.mode ?? 'broadcast';
   const rate = options.rate ?? 0;
-  const broadcaster = rate > 0 ? new Broadcaster(production, rate) : undefined;
+  if (mode === 'pull' && rate > 0) throw new TypeError('generator: `rate` publishes on the broadcast timeline; pull mode serves each stream as fast as it reads (leave rate at 0)');
+  const broadcaster = mode === 'broadcast' ? new Broadcaster(production, rate) : undefined;
+  const connectedComment = options.connectedComment ?? mode === 'pull';
   const keepDelivered = options.keepDelivered ?? true;
 
   const delivered: FerryEvent[] = [];
@@ -41,6 +45,13 @@ export async function startGenerator(options: GeneratorOptions): Promise<Generat
   let malformedKind = 0;
   let connections = 0;
   let closed = false;
+
+  /** A stream the server already ended (dropAfter) no longer counts, though its socket may still be closing. */
+  const openStreams = (): number => {
+    let open = 0;
+    for (const stream of streams) if (!stream.isClosed) open++;
+    return open;
+  };
 
   const hooks = {
     delivered(events: readonly FerryEvent[]) {
@@ -64,14 +75,11 @@ export async function startGenerator(options: GeneratorOptions): Promise<Generat
     if (planned !== undefined) return answer(response, planned, { error: `planned_${planned}` }, planned === 429 || planned === 503 ? { 'retry-after': '1' } : {});
     if (request.headers.authorization !== `Bearer ${options.apiKey}`) return answer(response, 401, { error: 'unauthorized', message: 'missing or invalid API key' });
     if (closed) return answer(response, 503, { error: 'shutting_down' });
-    // A stream the server already ended (dropAfter) no longer counts, though its socket may still be closing.
-    let open = 0;
-    for (const other of streams) if (!other.isClosed) open++;
-    if (open >= (options.maxConnections ?? 5)) return answer(response, 429, { error: 'too_many_connections', message: `at most ${options.maxConnections ?? 5} concurrent streams per API key` }, { 'retry-after': '1' });
+    if (openStreams() >= (options.maxConnections ?? 5)) return answer(response, 429, { error: 'too_many_connections', message: `at most ${options.maxConnections ?? 5} concurrent streams per API key` }, { 'retry-after': '1' });
 
     const requested = url.searchParams.get('types')?.split(',').map((type) => type.trim()).filter(Boolean);
     const types = requested && requested.length > 0 ? new Set(requested) : undefined;
-    const stream = new SseStream(response, { faults, random: splitRandom, keepaliveMs: options.keepaliveMs ?? 30_000, types }, hooks);
+    const stream = new SseStream(response, { faults, random: splitRandom, keepaliveMs: options.keepaliveMs ?? 30_000, connectedComment, types }, hooks);
     streams.add(stream);
     void stream.closed.then(() => streams.delete(stream));
     stream.start();
@@ -106,6 +114,13 @@ export async function startGenerator(options: GeneratorOptions): Promise<Generat
     },
     get connections() {
       return connections;
+    },
+    get streams() {
+      return openStreams();
+    },
+    publish(count = 1) {
+      if (broadcaster === undefined) throw new TypeError('generator: publish() is for broadcast mode; in pull mode each stream makes its own events');
+      return broadcaster.publish(count);
     },
     get pausedStreams() {
       let paused = 0;

@@ -19,6 +19,8 @@ export interface StreamSettings {
   /** Drives the `split` cuts. */
   readonly random: Random;
   readonly keepaliveMs: number;
+  /** Write `: connected` at once (which sends the response head); the real route does not. */
+  readonly connectedComment: boolean;
   /** The types this stream asked for with `?types=`, if it did. */
   readonly types: ReadonlySet<string> | undefined;
 }
@@ -75,13 +77,17 @@ export class SseStream {
     return this.#state === 'closed' ? 0 : this.#response.writableLength;
   }
 
-  /** Sends the response head, the optional `retry:` field and a first comment, and starts keepalives. */
+  /**
+   * Sets the response head and starts keepalives. Node sends the head only with the first
+   * body bytes, so, as on the real route, a client sees the 200 only with the first event or
+   * keepalive — unless `connectedComment` (or the `retry:` fault) writes something at once.
+   */
   start(): void {
     const eol = lineEndingFor(this.#settings.faults.lineEnding ?? 'lf', 0);
     this.#response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const retry = this.#settings.faults.retryField;
-    // The first bytes flush the head, so the client sees the 200 before any event exists.
-    this.#response.write((retry === undefined ? '' : formatRetry(retry, eol)) + formatComment('connected', eol));
+    const greeting = (retry === undefined ? '' : formatRetry(retry, eol)) + (this.#settings.connectedComment ? formatComment('connected', eol) : '');
+    if (greeting !== '') this.#response.write(greeting);
     this.#keepalive = setInterval(() => this.#sendKeepalive(), this.#settings.keepaliveMs);
     this.#keepalive.unref();
   }

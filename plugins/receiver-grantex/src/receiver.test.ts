@@ -226,7 +226,7 @@ describe('the grantex receiver', () => {
   describe('against the event generator', () => {
     let generator: GeneratorServer;
     it('receives every event exactly once, unaltered and in order, across dropped connections, whatever the framing', async () => {
-      generator = await startGenerator({ apiKey: KEY, total: 3000, seed: 9, keepaliveMs: 20, faults: { lineEnding: 'mixed', split: 'random', multilineData: true, comments: true, dropAfter: 700, malformedEvery: 97 } });
+      generator = await startGenerator({ apiKey: KEY, mode: 'pull', total: 3000, seed: 9, keepaliveMs: 20, faults: { lineEnding: 'mixed', split: 'random', multilineData: true, comments: true, dropAfter: 700, malformedEvery: 97 } });
       cleanups.push(() => generator.close());
       const ctx = start({ url: generator.url });
       await generator.waitForDelivered(3000);
