@@ -12,8 +12,23 @@ export const configSchema = Type.Object(
       },
       { additionalProperties: false, default: {}, description: 'Reconnecting after a drop, a stall, a 429 or a 5xx.' },
     ),
-    idleTimeoutMs: Type.Integer({ minimum: 1, default: 90_000, description: 'A stream silent this long (three missed 30 s keepalives) is stalled: it is closed and re-opened.' }),
-    connectTimeoutMs: Type.Integer({ minimum: 1, default: 10_000, description: 'Give up on a connection attempt that has no answer after this long (ms).' }),
+    keepaliveMs: Type.Integer({
+      minimum: 1,
+      default: 30_000,
+      description:
+        'How often Grantex writes `: keepalive` on a quiet stream (ms). Grantex sends its 200 only with the first event or keepalive, so an answer that takes this long is normal; stalls are judged against it.',
+    }),
+    connectTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description: 'Margin past `keepaliveMs` for a connection attempt: one still unanswered after `keepaliveMs` + this is given up (ms). A refused or unreachable host fails sooner.',
+    }),
+    idleTimeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'A stream silent this long (no event, no keepalive) is stalled: closed and re-opened (ms). Default: three keepalive intervals (`3 × keepaliveMs`, 90 s); never less than `keepaliveMs` + `connectTimeoutMs`.',
+      }),
+    ),
     maxEventBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'An event larger than this is counted malformed and skipped, never buffered further.' }),
     dedupWindow: Type.Integer({ minimum: 0, default: 10_000, description: 'How many recent event ids are remembered so an id replayed after a reconnect is not handed on twice (0: off).' }),
   },
@@ -21,3 +36,19 @@ export const configSchema = Type.Object(
 );
 
 export type GrantexConfig = Static<typeof configSchema>;
+
+export interface StreamTimeouts {
+  /** How long a connection attempt may wait for Grantex's answer (its 200 comes with the first event or keepalive). */
+  readonly answerMs: number;
+  /** How long an open stream may be silent before it is taken for stalled. */
+  readonly idleMs: number;
+  /** The configured idle timeout, when it was too short to let a quiet stream live and was raised. */
+  readonly raisedFromMs?: number;
+}
+
+/** Both waits judged against the keepalive interval, so that a quiet stream is never taken for a dead one. */
+export function streamTimeouts(config: GrantexConfig): StreamTimeouts {
+  const answerMs = config.keepaliveMs + config.connectTimeoutMs;
+  const idleMs = config.idleTimeoutMs ?? 3 * config.keepaliveMs;
+  return idleMs >= answerMs ? { answerMs, idleMs } : { answerMs, idleMs: answerMs, raisedFromMs: idleMs };
+}

@@ -38,6 +38,13 @@ async function fixture(handlers: Array<(req: IncomingMessage, res: ServerRespons
 }
 
 const sse = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/event-stream' });
+/** A handler that streams event `n` and keeps the stream open, or ends it. */
+const streaming =
+  (n: number, then: 'open' | 'end' = 'open') =>
+  (_req: IncomingMessage, res: ServerResponse): void => {
+    sse(res);
+    res[then === 'end' ? 'end' : 'write'](`data: ${JSON.stringify(event(n))}\n\n`);
+  };
 
 function start(config: Partial<GrantexConfig> & { url: string }, next?: TestContext<GrantexConfig>['next']): TestContext<GrantexConfig> {
   const resolved = resolveConfig(grantex.configSchema, { apiKey: KEY, reconnect: { initialDelayMs: 5, maxDelayMs: 20 }, ...config });
@@ -170,19 +177,82 @@ describe('the grantex receiver', () => {
   });
 
   it('detects a stalled stream and re-opens it', async () => {
-    const server = await fixture([
-      (_req, res) => {
-        sse(res);
-        res.write(`data: ${JSON.stringify(event(1))}\n\n`);
-      },
-      (_req, res) => {
-        sse(res);
-        res.write(`data: ${JSON.stringify(event(2))}\n\n`);
-      },
-    ]);
-    const ctx = start({ url: server.url, idleTimeoutMs: 50 });
+    const server = await fixture([streaming(1), streaming(2)]);
+    // Scaled down: a 200 ms keepalive, so a second of silence is past the next keepalive plus the margin.
+    const ctx = start({ url: server.url, keepaliveMs: 200, connectTimeoutMs: 800, idleTimeoutMs: 1000 });
     await until(() => ctx.received.length === 2, 'an event on the re-opened stream');
-    expect(ctx.logs.some((l) => l.message.includes('stalled'))).toBe(true);
+    expect(ctx.logs.find((l) => l.level === 'warn' && l.message.startsWith('lost the Grantex event stream'))?.fields.cause).toBe('no event or keepalive for 1.0 s (stalled)');
+  });
+
+  it('gives up on an attempt that has no answer a keepalive interval plus connectTimeoutMs after it began, saying so', async () => {
+    const server = await fixture([() => {}]);
+    const ctx = start({ url: server.url, keepaliveMs: 100, connectTimeoutMs: 100 });
+    await until(() => server.requests.length >= 2, 'a second attempt');
+    expect(ctx.logs.find((l) => l.level === 'warn')?.fields.cause).toBe('no answer within 0.2 s, a keepalive interval plus connectTimeoutMs');
+  });
+
+  it('raises an idleTimeoutMs too short for a quiet stream to a keepalive interval plus connectTimeoutMs, with a warning', async () => {
+    const server = await fixture([(_req, res) => sse(res)]);
+    const ctx = start({ url: server.url, idleTimeoutMs: 5000 });
+    await until(() => server.requests.length === 1, 'the attempt');
+    expect(ctx.logs[0]?.level).toBe('warn');
+    expect(ctx.logs[0]?.message).toContain('receivers.grantex.idleTimeoutMs (5000 ms) is shorter than a keepalive interval plus connectTimeoutMs');
+    expect(ctx.logs[0]?.message).toContain('using 40000 ms');
+  });
+
+  it('starts the backoff over once a connection was healthy', async () => {
+    const unavailable = (_req: IncomingMessage, res: ServerResponse) => res.writeHead(503).end();
+    const server = await fixture([
+      unavailable,
+      unavailable,
+      unavailable,
+      unavailable,
+      streaming(1, 'end'),
+      streaming(2),
+    ]);
+    const ctx = start({ url: server.url });
+    await until(() => ctx.received.length === 2, 'both events');
+    // The backoff's step for each wait: growing while Grantex answers 503, back to the first after the healthy stream ended.
+    expect(ctx.logs.filter((l) => l.level === 'warn' && 'attempt' in l.fields).map((l) => l.fields.attempt)).toEqual([2, 3, 4, 5, 1]);
+  });
+
+  it('warns of a gap with its length, that Grantex does not replay it and what closes it; names the cause under "terminated" and "fetch failed"; counts disconnected time and reconnects', async () => {
+    const first = await startGenerator({ apiKey: KEY, seed: 5 });
+    cleanups.push(() => first.close());
+    const ctx = start({ url: first.url });
+    await until(() => first.streams === 1, 'the subscription');
+    const before = first.publish(3);
+    await until(() => ctx.received.length === 3, 'the first events');
+    const downAt = Date.now();
+    // Grantex goes away: the stream breaks, and attempts meet a closed port until it is back.
+    await first.close();
+    await until(() => ctx.logs.some((l) => String(l.fields.cause).includes('ECONNREFUSED')), 'a refused attempt');
+    const second = await startGenerator({ apiKey: KEY, seed: 6, port: first.port });
+    cleanups.push(() => second.close());
+    await until(() => second.streams === 1, 'the subscription again');
+    const after = second.publish(2);
+    await until(() => ctx.received.length === 5, 'the events after the gap');
+    const sinceDown = Date.now() - downAt;
+    expect(ctx.received).toEqual([...before, ...after]);
+
+    const warnings = ctx.logs.filter((l) => l.level === 'warn');
+    const lost = warnings[0];
+    expect(lost?.message).toMatch(/^lost the Grantex event stream \(terminated: .+\); reconnecting in \d+\.\d s\. Grantex does not replay events published until Ferry is subscribed again$/);
+    const refused = warnings.filter((l) => l.message.startsWith('not subscribed to the Grantex event stream for '));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const attempt of refused) expect(attempt.fields.cause).toMatch(/^fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+    const back = warnings.at(-1);
+    expect(warnings).toHaveLength(refused.length + 2);
+    expect(back?.message).toMatch(/^subscribed to the Grantex event stream again after \d+\.\d s without a subscription\. Grantex does not replay events published in that time/);
+    expect(back?.message).toContain('the webhook receiver');
+    expect(back?.message).toContain('dedup processor');
+    const gap = back?.fields.notSubscribedMs as number;
+    expect(gap).toBeGreaterThan(0);
+    expect(gap).toBeLessThanOrEqual(sinceDown);
+    expect(back?.fields.attempts).toBe(refused.length + 1);
+    expect(ctx.counts.get('disconnected_ms')).toBe(gap);
+    expect(ctx.counts.get('reconnects')).toBe(refused.length + 1);
+    expect(ctx.counts.get('connects')).toBe(2);
   });
 
   it('stops reading while the pipeline has not accepted the last events', async () => {

@@ -1,66 +1,19 @@
 import { ConfigError, decodeEvent, sample, ShutdownError, type FerryEvent, type ReceiverContext } from '@ferry/sdk';
-import type { GrantexConfig } from './config.js';
+import { streamTimeouts, type GrantexConfig, type StreamTimeouts } from './config.js';
 import { reconnectDelay, retryAfterMs } from './backoff.js';
+import { describeError } from './errors.js';
+import { Gaps, seconds } from './gaps.js';
+import { Handoff } from './handoff.js';
 import { RecentIds } from './recent-ids.js';
 import { SseDecoder } from './stream.js';
 
+/** How a connection ended. `healthy`: Grantex answered and the stream delivered data, so the backoff starts over. */
 type Outcome = { readonly kind: 'retry'; readonly reason: string; readonly floorMs?: number; readonly healthy: boolean } | { readonly kind: 'stop' };
 
+/** Ends an attempt that waited longer than the keepalive allows; its message is the reason logged. */
+class Silence extends Error {}
+
 const MALFORMED_LOG_EVERY_MS = 1000;
-/** How far the receiver reads ahead of the pipeline before it stops reading (pushes back). */
-const READ_AHEAD_BYTES = 1024 * 1024;
-
-/**
- * Hands decoded events to the pipeline one call at a time, in order, while the stream keeps
- * being read; `room()` waits once READ_AHEAD_BYTES are waiting, which stops the reading.
- */
-class Handoff {
-  readonly #consume: (events: FerryEvent[]) => Promise<void>;
-  #events: FerryEvent[] = [];
-  #bytes = 0;
-  #running: Promise<void> | undefined;
-  #failure: unknown;
-
-  constructor(consume: (events: FerryEvent[]) => Promise<void>) {
-    this.#consume = consume;
-  }
-
-  push(events: FerryEvent[], bytes: number): void {
-    if (events.length === 0) return;
-    this.#events.push(...events);
-    this.#bytes += bytes;
-    this.#running ??= this.#pump();
-  }
-
-  async #pump(): Promise<void> {
-    try {
-      while (this.#events.length > 0) {
-        const batch = this.#events;
-        this.#events = [];
-        this.#bytes = 0;
-        await this.#consume(batch);
-      }
-    } catch (error) {
-      this.#failure = error;
-    } finally {
-      this.#running = undefined;
-    }
-  }
-
-  async room(): Promise<void> {
-    while (this.#bytes >= READ_AHEAD_BYTES && this.#running) await this.#running;
-    this.#throwFailure();
-  }
-
-  async drain(): Promise<void> {
-    while (this.#running) await this.#running;
-    this.#throwFailure();
-  }
-
-  #throwFailure(): void {
-    if (this.#failure !== undefined) throw this.#failure;
-  }
-}
 
 /** The stream URL: `<url>/v1/events/stream[?types=a,b]`. */
 export function streamUrl(config: GrantexConfig): string {
@@ -72,12 +25,16 @@ export function streamUrl(config: GrantexConfig): string {
 /**
  * Reads the Grantex SSE stream, hands each chunk's events to the pipeline and waits for
  * them to be accepted before reading on (so a full pipeline stops the reading), and
- * reconnects after drops, stalls, 429 and 5xx with capped, jittered backoff.
+ * reconnects after drops, stalls, 429 and 5xx with capped, jittered backoff. Every wait is
+ * judged against Grantex's keepalive interval: a quiet stream answers, and then speaks,
+ * only that often.
  */
 export class GrantexReceiver {
   readonly #ctx: ReceiverContext<GrantexConfig>;
   readonly #stop = new AbortController();
   readonly #recent: RecentIds;
+  readonly #gaps: Gaps;
+  readonly #timeouts: StreamTimeouts;
   #loop: Promise<void> | undefined;
   #lastEventId: string | undefined;
   #retryFloorMs = 0;
@@ -87,9 +44,15 @@ export class GrantexReceiver {
   constructor(ctx: ReceiverContext<GrantexConfig>) {
     this.#ctx = ctx;
     this.#recent = new RecentIds(ctx.config.dedupWindow);
+    this.#gaps = new Gaps(ctx);
+    this.#timeouts = streamTimeouts(ctx.config);
   }
 
   async start(): Promise<void> {
+    const { raisedFromMs, idleMs } = this.#timeouts;
+    if (raisedFromMs !== undefined) {
+      this.#ctx.logger.warn(`receivers.${this.#ctx.id}.idleTimeoutMs (${raisedFromMs} ms) is shorter than a keepalive interval plus connectTimeoutMs: a quiet stream would be taken for stalled between keepalives; using ${idleMs} ms`);
+    }
     this.#loop ??= this.#run();
   }
 
@@ -99,32 +62,41 @@ export class GrantexReceiver {
   }
 
   async #run(): Promise<void> {
-    const { logger, config } = this.#ctx;
+    const { config } = this.#ctx;
     const signal = this.#stop.signal;
-    for (let attempt = 1; !signal.aborted; ) {
-      const outcome = await this.#connectOnce().catch((error: unknown): Outcome => ({ kind: 'retry', reason: (error as Error).message, healthy: false }));
-      if (outcome.kind === 'stop' || signal.aborted) return;
-      attempt = outcome.healthy ? 1 : attempt + 1;
-      const delay = reconnectDelay(attempt, config.reconnect.initialDelayMs, config.reconnect.maxDelayMs, Math.max(outcome.floorMs ?? 0, this.#retryFloorMs));
-      this.#ctx.telemetry.count('reconnects');
-      logger.info(`reconnecting in ${delay} ms: ${outcome.reason}`);
-      await sleep(delay, signal);
+    this.#gaps.starting();
+    try {
+      for (let attempt = 1; !signal.aborted; ) {
+        const outcome = await this.#connectOnce().catch((error: unknown): Outcome => ({ kind: 'retry', reason: describeError(error), healthy: false }));
+        if (outcome.kind === 'stop' || signal.aborted) return;
+        attempt = outcome.healthy ? 1 : attempt + 1;
+        const delay = reconnectDelay(attempt, config.reconnect.initialDelayMs, config.reconnect.maxDelayMs, Math.max(outcome.floorMs ?? 0, this.#retryFloorMs));
+        this.#ctx.telemetry.count('reconnects');
+        this.#gaps.retrying(outcome.reason, delay, attempt);
+        await sleep(delay, signal);
+      }
+    } finally {
+      this.#gaps.stopping();
     }
   }
 
   async #connectOnce(): Promise<Outcome> {
-    const { config, logger } = this.#ctx;
+    const { config } = this.#ctx;
+    const { answerMs, idleMs } = this.#timeouts;
     const attempt = new AbortController();
     const abort = () => attempt.abort();
     this.#stop.signal.addEventListener('abort', abort, { once: true });
-    let idle: NodeJS.Timeout | undefined;
-    let received = false;
-    const armIdle = (ms: number) => {
-      clearTimeout(idle);
-      idle = setTimeout(() => attempt.abort(new Error('stalled')), ms);
+    const startedAt = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const giveUpAfter = (ms: number, why: string) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => attempt.abort(new Silence(why)), ms);
     };
+    let received = false;
     try {
-      armIdle(config.connectTimeoutMs);
+      // Grantex writes its 200 only with the first event or keepalive: on a quiet stream that
+      // is a keepalive interval after it subscribed Ferry, which is normal, not a stall.
+      giveUpAfter(answerMs, `no answer within ${seconds(answerMs)}, a keepalive interval plus connectTimeoutMs`);
       const response = await fetch(streamUrl(config), {
         headers: {
           authorization: `Bearer ${config.apiKey}`,
@@ -135,10 +107,9 @@ export class GrantexReceiver {
         signal: attempt.signal,
       });
       if (!response.ok) return await this.#refused(response);
-      this.#ctx.telemetry.count('connects');
-      logger.info('connected to the Grantex event stream', { url: streamUrl(config) });
       if (response.body === null) return { kind: 'retry', reason: 'the stream had no body', healthy: false };
-      armIdle(config.idleTimeoutMs);
+      this.#ctx.telemetry.count('connects');
+      this.#gaps.subscribed(startedAt, streamUrl(config));
       const decoder = new SseDecoder(config.maxEventBytes);
       const handoff = new Handoff((events) => this.#ctx.next.consume(events));
       const reader = response.body.getReader();
@@ -147,29 +118,30 @@ export class GrantexReceiver {
           // Read on while the pipeline works on what came before, up to a bound: a stream that
           // errors discards what it still buffers, so events are taken out of it promptly.
           await handoff.room();
-          armIdle(config.idleTimeoutMs);
+          giveUpAfter(idleMs, `no event or keepalive for ${seconds(idleMs)} (stalled)`);
           const { done, value } = await reader.read();
-          if (done) return { kind: 'retry', reason: 'the stream ended', healthy: received };
+          clearTimeout(timer);
+          if (done) return { kind: 'retry', reason: 'Grantex ended the stream', healthy: received };
           received = true;
           const { messages, oversized } = decoder.feed(value);
           if (oversized) this.#malformed(`an event larger than maxEventBytes (${config.maxEventBytes})`, '');
           if (decoder.retryMs !== undefined) this.#retryFloorMs = decoder.retryMs;
           if (decoder.lastEventId !== undefined) this.#lastEventId = decoder.lastEventId;
           handoff.push(this.#decode(messages), value.byteLength);
-          clearTimeout(idle);
         }
       } finally {
-        // Whatever was read is handed on before reconnecting (or failing).
-        clearTimeout(idle);
+        clearTimeout(timer);
+        // Not subscribed from here on; whatever was read is handed on before reconnecting (or failing).
+        if (!this.#stop.signal.aborted) this.#gaps.lost();
         await handoff.drain();
       }
     } catch (error) {
       if (this.#stop.signal.aborted || error instanceof ShutdownError) return { kind: 'stop' };
-      const reason = attempt.signal.reason instanceof Error && attempt.signal.reason.message === 'stalled' ? 'the stream was silent too long (stalled)' : (error as Error).message;
+      const reason = attempt.signal.reason instanceof Silence ? attempt.signal.reason.message : describeError(error);
       // A stream that delivered data and then dropped was healthy: the backoff starts over.
       return { kind: 'retry', reason, healthy: received };
     } finally {
-      clearTimeout(idle);
+      clearTimeout(timer);
       this.#stop.signal.removeEventListener('abort', abort);
       attempt.abort();
     }
