@@ -149,7 +149,7 @@ describe('volume across log segment rolls, counted at the destinations', () => {
     const SEGMENT_BYTES = 4 * 1024 * 1024;
     const ws = await workspace();
     cleanups.push(ws.cleanup);
-    const source = await startGenerator({ apiKey: 'k', total: TOTAL, seed: 81 });
+    const source = await startGenerator({ apiKey: 'k', mode: 'pull', total: TOTAL, seed: 81 });
     cleanups.push(() => source.close());
     const destination = await sink();
     await destination.down();
