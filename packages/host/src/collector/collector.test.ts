@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { ConfigError, RetryableError, type Logger } from '@ferry/sdk';
 import { Collector } from './collector.js';
 import { ComponentFailedError } from './errors.js';
@@ -227,6 +228,38 @@ describe('the collector', () => {
     expect(destination('out').received.flatMap((b) => b.events.map((e) => e.tag))).toEqual([1, 2, 3, 4, 5]);
     const report = await second.shutdown();
     expect(report.books).toEqual([{ pipeline: 'events', exporter: 'memory', resumed: 4, accepted: 1, delivered: 5, deadLettered: 0, lost: 0, queued: 0 }]);
+  });
+
+  it('halts an exporter in front of events missing from the log without damage to account for them, keeping its place and every event', async () => {
+    const config = {
+      ...pipeline({ memory: { name: 'gap', batchSize: 10, flushIntervalMs: 5, retry: fastRetry } }),
+      storage: { directory: `${dir.path}/store`, segmentBytes: 64 * 1024, cacheBytes: 0 },
+    };
+    destination('gap').script.push(...Array.from({ length: 100_000 }, () => 'retry' as const));
+    const first = await collectorFor(config);
+    await first.start();
+    for (let i = 0; i < 40; i++) await driven('in').next!.consume(makeEvents(50, i * 50));
+    await first.shutdown({ timeoutMs: 0 });
+    const segments = `${dir.path}/store/pipelines/events/segments`;
+    const files = (await readdir(segments)).sort();
+    expect(files.length).toBeGreaterThan(3);
+    const from = Number(files[1]!.slice(0, -4));
+    const to = Number(files[2]!.slice(0, -4));
+    await rm(`${segments}/${files[1]}`);
+
+    destination('gap').script.length = 0;
+    const second = await collectorFor(config);
+    await second.start();
+    await eventually(() => lines.some((l) => l.level === 'error' && l.message.startsWith('delivery to exporter "memory" stopped')), 'the exporter to stop at the gap');
+    await eventually(() => idsOf('gap').length === from, 'everything before the gap to be delivered');
+    expect(idsOf('gap')).toEqual(makeEvents(from).map((e) => e.id));
+    const stop = lines.find((l) => l.message.startsWith('delivery to exporter "memory" stopped'))!;
+    expect(stop.message).toContain(`events ${from}–${to - 1} (${to - from}) are missing from the log`);
+    expect(stop.fields).toMatchObject({ code: 'FERRY_LOG_GAP', from, to });
+    const report = await second.shutdown({ timeoutMs: 100 });
+    expect(report.books).toEqual([{ pipeline: 'events', exporter: 'memory', resumed: 2000, accepted: 0, delivered: from, deadLettered: 0, lost: 0, queued: 2000 - from }]);
+    const cursor = JSON.parse((await readFile(`${dir.path}/store/pipelines/events/cursors/memory.cursor`, 'utf8')).trim().split('\n').filter((l) => l.includes('commit')).pop()!) as { commit: number };
+    expect(cursor.commit).toBe(from);
   });
 
   it('stops when every receiver reports a configuration problem', async () => {

@@ -121,16 +121,20 @@ async function readJournal(path: string): Promise<JournalState | 'unreadable'> {
   return { ledger, cuts: liveCuts(cuts, committed), losses, unreadableLines };
 }
 
-/** Cuts not yet committed, in order, without overlaps (a later cut never starts before an earlier one ends). */
+/**
+ * Cuts not yet committed, in order. A cut that starts at or before a cut already listed
+ * supersedes it and everything after it: the cursor read that stretch again and cut it
+ * anew (after a restart with smaller batch limits, or past damage).
+ */
 function liveCuts(cuts: ReadonlyArray<readonly [number, number]>, committed: number): Array<readonly [number, number]> {
   const live: Array<readonly [number, number]> = [];
-  let end = committed;
-  for (const cut of cuts) {
-    if (cut[0] < end) continue;
-    live.push(cut);
-    end = cut[1];
-  }
-  return live;
+  for (const cut of cuts) addCut(live, cut);
+  return live.filter(([from]) => from >= committed);
+}
+
+function addCut(live: Array<readonly [number, number]>, cut: readonly [number, number]): void {
+  while (live.length > 0 && (live[live.length - 1] as readonly [number, number])[0] >= cut[0]) live.pop();
+  live.push(cut);
 }
 
 /**
@@ -213,7 +217,7 @@ export class CursorJournal {
 
   /** Records a batch's range; resolves once written, before the batch is sent. */
   async cut(from: number, to: number): Promise<void> {
-    this.#cuts.push([from, to]);
+    addCut(this.#cuts, [from, to]);
     await this.#append({ cut: [from, to] });
   }
 

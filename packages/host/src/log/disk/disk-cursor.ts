@@ -92,25 +92,32 @@ export class DiskCursor implements LogCursor {
 
   async take(maxEvents: number, maxBytes: number): Promise<LogSlice | undefined> {
     if (this.#gap !== undefined) throw this.#gap;
-    let end = this.#host.writtenSeq;
-    const replay = this.#replay[0];
-    if (replay !== undefined) {
-      // Not where it began (a range before it was lost to damage), or over today's batch limits: cut afresh from here.
-      if (replay[0] !== this.#readPosition || replay[1] > end || replay[1] - replay[0] > maxEvents) this.#replay.length = 0;
-      else end = replay[1];
+    for (;;) {
+      const from = this.#readPosition;
+      let end = this.#host.writtenSeq;
+      const replay = this.#replay[0];
+      if (replay !== undefined) {
+        // Not where it began (a range before it was lost to damage), or over today's batch limits: cut afresh from here.
+        if (replay[0] !== from || replay[1] > end || replay[1] - replay[0] > maxEvents) this.#replay.length = 0;
+        else end = replay[1];
+      }
+      const slice = await this.#slice(end, maxEvents, maxBytes);
+      if (slice === undefined) {
+        // Damage filled the rest of a batch cut before: what follows is cut afresh.
+        if (this.#readPosition !== from && this.#readPosition < this.#host.writtenSeq) continue;
+        return undefined;
+      }
+      const to = slice.firstSeq + slice.lines.length;
+      this.#readPosition = to;
+      const replayed = replay !== undefined && this.#replay[0] === replay && slice.firstSeq === replay[0] && to === replay[1];
+      if (replayed) this.#replay.shift();
+      else {
+        // Cut short (damage inside it, or over today's byte limit): this cut and what follows are new.
+        this.#replay.length = 0;
+        if (this.durable) await this.#host.cut(this, slice.firstSeq, to);
+      }
+      return slice;
     }
-    const slice = await this.#slice(end, maxEvents, maxBytes);
-    if (slice === undefined) return undefined;
-    const to = slice.firstSeq + slice.lines.length;
-    this.#readPosition = to;
-    if (replay !== undefined && this.#replay[0] === replay) {
-      this.#replay.shift();
-      // Cut short (damage inside it, or over today's byte limit): what follows is cut afresh.
-      if (to !== replay[1]) this.#replay.length = 0;
-    } else if (this.durable) {
-      await this.#host.cut(this, slice.firstSeq, to);
-    }
-    return slice;
   }
 
   async #slice(end: number, maxEvents: number, maxBytes: number): Promise<LogSlice | undefined> {

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFile, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FerryEvent, Logger } from '@ferry/sdk';
 import { DiskLog, type DiskLogOptions } from './disk-log.js';
 import { encodeRecord, HEADER_BYTES } from './format.js';
+import { LogGapError } from '../errors.js';
 import { makeEvents, tempDirectory } from '../../testing/fixtures.js';
 import type { LogCursor } from '../types.js';
 
@@ -158,6 +159,82 @@ describe('the disk log', () => {
     const reports = logs.filter((l) => l.level === 'error' && l.message.includes('damaged record'));
     expect(reports.length).toBeGreaterThan(0);
     expect(reports.some((r) => r.fields.lostEvents === 4)).toBe(true);
+  });
+
+  it('counts the events a damaged record held as lost, in the cursor, its ledger and its saved losses', async () => {
+    let log = await openLog({ cursorNames: ['a'] });
+    log.cursor('a');
+    for (let i = 0; i < 3; i++) await append(log, makeEvents(5, i * 5));
+    await closeLog(log);
+    const [segment] = await segmentFiles();
+    const bytes = await readFile(segment!);
+    const handle = await open(segment!, 'r+');
+    const target = Math.floor(bytes.length / 3) + HEADER_BYTES + 30;
+    await handle.write(Buffer.from([bytes[target]! ^ 0xff]), 0, 1, target);
+    await handle.close();
+
+    log = await openLog({ cursorNames: ['a'] });
+    const a = log.cursor('a');
+    expect(ids(await readAll(a))).toEqual([...makeEvents(5), ...makeEvents(5, 10)].map((e) => e.id));
+    expect(a.lostToDamage).toBe(5);
+    a.commit(15, { delivered: 10, deadLettered: 0 });
+    expect(a.ledger).toEqual({ origin: 0, committed: 15, delivered: 10, deadLettered: 0, lost: 5 });
+    await closeLog(log);
+    const journal = await readFile(join(dir.path, 'cursors', 'a.cursor'), 'utf8');
+    expect(journal).toContain('"loss":{"from":5,"to":10');
+    log = await openLog({ cursorNames: ['a'] });
+    expect(log.cursor('a').ledger).toEqual({ origin: 0, committed: 15, delivered: 10, deadLettered: 0, lost: 5 });
+  });
+
+  it('stops a cursor in front of events missing with no damage to account for them, and never commits past them', async () => {
+    let log = await openLog({ segmentBytes: 2048, cursorNames: ['a'] });
+    log.cursor('a');
+    for (let i = 0; i < 40; i++) await append(log, makeEvents(5, i * 5));
+    await closeLog(log);
+    const files = await segmentFiles();
+    expect(files.length).toBeGreaterThan(3);
+    const removed = files[2]!;
+    const from = Number(removed.slice(-24, -4));
+    const to = Number(files[3]!.slice(-24, -4));
+    await unlink(removed);
+
+    log = await openLog({ segmentBytes: 2048, cursorNames: ['a'] });
+    const a = log.cursor('a');
+    const read: string[] = [];
+    let failure: unknown;
+    try {
+      for (let slice = await a.take(7, 1e9); slice !== undefined; slice = await a.take(7, 1e9)) {
+        read.push(...slice.lines);
+        a.commit(slice.firstSeq + slice.lines.length, { delivered: slice.lines.length, deadLettered: 0 });
+      }
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(LogGapError);
+    expect(failure).toMatchObject({ from, to, code: 'FERRY_LOG_GAP' });
+    expect(ids(read)).toEqual(makeEvents(from).map((e) => e.id));
+    expect(a.committed).toBe(from);
+    await expect(a.take(7, 1e9)).rejects.toBeInstanceOf(LogGapError);
+    expect(a.available()).toBe(0);
+    expect(a.committed).toBe(from);
+  });
+
+  it('cuts a batch taken before a restart the same way after it, though more events wait', async () => {
+    let log = await openLog({ cursorNames: ['a'] });
+    let a = log.cursor('a');
+    await append(log, makeEvents(30));
+    const first = (await a.take(10, 1e9))!;
+    const second = (await a.take(7, 1e9))!;
+    a.commit(first.firstSeq + first.lines.length, { delivered: 10, deadLettered: 0 });
+    await closeLog(log);
+
+    log = await openLog({ cursorNames: ['a'] });
+    a = log.cursor('a');
+    await append(log, makeEvents(50, 30));
+    const again = (await a.take(1000, 1e9))!;
+    expect({ firstSeq: again.firstSeq, lines: again.lines, receivedAt: again.receivedAt }).toEqual({ firstSeq: second.firstSeq, lines: second.lines, receivedAt: second.receivedAt });
+    expect((await a.take(1000, 1e9))?.firstSeq).toBe(17);
+    expect(ids(await readAll(a))).toEqual(makeEvents(50, 30).map((e) => e.id));
   });
 
   it('never refuses to open over garbage: a segment full of noise is skipped', async () => {
