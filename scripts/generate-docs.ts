@@ -57,14 +57,17 @@ async function main(): Promise<void> {
         }\n\n${optionTable(schemaOf(definition))}`,
     ),
   ].join('\n\n');
-  const customExporter = await readFile(join(ROOT, 'test', 'custom-exporter', 'http-ndjson-exporter.ts'), 'utf8');
+  // The README's plugin snippets are files the test suite runs, copied in as they are.
+  const snippets = [
+    { marker: 'custom-exporter', file: 'test/custom-exporter/http-ndjson-exporter.ts', lang: 'ts' },
+    { marker: 'custom-exporter-config', file: 'test/custom-exporter/collector.config.json', lang: 'json' },
+    { marker: 'custom-exporter-conformance', file: 'test/custom-exporter/http-ndjson-exporter.conformance.test.ts', lang: 'ts' },
+  ];
+  const snippetTexts = await Promise.all(snippets.map((s) => readFile(join(ROOT, s.file), 'utf8')));
   await update(join(ROOT, 'README.md'), (text) =>
-    replaceBetween(
+    snippets.reduce(
+      (current, s, i) => replaceBetween(current, `<!-- ${s.marker}:start -->`, `<!-- ${s.marker}:end -->`, `\`\`\`${s.lang}\n${(snippetTexts[i] ?? '').trim()}\n\`\`\``, 'README.md'),
       replaceBetween(text, REFERENCE_START, REFERENCE_END, reference, 'README.md'),
-      '<!-- custom-exporter:start -->',
-      '<!-- custom-exporter:end -->',
-      `\`\`\`ts\n${customExporter.trim()}\n\`\`\``,
-      'README.md',
     ),
   );
 

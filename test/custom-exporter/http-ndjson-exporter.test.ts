@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatch, isPermanent, retryAfterOf, type FerryEvent } from '@ferry/sdk';
-import { conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
+import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import httpNdjson from './http-ndjson-exporter.js';
 import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
 
@@ -15,19 +15,8 @@ const events: FerryEvent[] = [
   { id: 'evt_2', type: 'token.issued', createdAt: '2026-03-01T12:00:01Z', data: { tokenId: 'tok_1' } },
 ];
 
+// The SDK's conformance cases run in http-ndjson-exporter.conformance.test.ts, the README's snippet.
 describe('the README custom exporter', () => {
-  describe('SDK conformance', () => {
-    for (const c of conformanceCases(httpNdjson, {
-      get config() {
-        return { url: sink.url, token: 'test-token' };
-      },
-      invalidConfigs: [{ config: { url: 'not a url' }, because: 'url is not a URI' }],
-      exportEvents: events,
-    })) {
-      it(c.name, c.run);
-    }
-  });
-
   async function exportOnce() {
     const exporter = httpNdjson.create(createTestContext(resolveConfig(httpNdjson.configSchema, { url: sink.url })));
     return exporter.export(createBatch(events), { signal: new AbortController().signal, attempt: 1 });

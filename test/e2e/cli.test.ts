@@ -56,12 +56,53 @@ describe('the ferry command', () => {
     expect(lines).not.toContain('sk_live_must_not_leak');
   });
 
-  it('validate: names a missing environment variable', async () => {
-    const config = { ...valid, receivers: { grantex: { url: 'https://api.grantex.dev', apiKey: '${env:FERRY_E2E_UNSET_KEY}' } } };
-    delete process.env.FERRY_E2E_UNSET_KEY;
-    const result = await ferry(['validate', '--config', await ws.config(config, 'env.json')]);
+  it('validate and dlq list only warn about an unset variable (secrets live where Ferry runs); run refuses it, naming it', async () => {
+    const config = await ws.config({ ...valid, storage: { directory: join(ws.dir, 'env-storage') }, receivers: { grantex: { url: 'https://api.grantex.dev', apiKey: '${env:FERRY_E2E_UNSET_KEY}' } } }, 'env.json');
+    const env = { FERRY_E2E_UNSET_KEY: undefined };
+    const checked = await ferry(['validate', '--config', config], { env });
+    expect(checked.stdout).toContain('is valid (1 pipeline: events)');
+    expect(checked.stderr).toContain('warning: receivers.grantex.apiKey: environment variable FERRY_E2E_UNSET_KEY is not set');
+    expect(checked.status).toBe(0);
+    const listed = await ferry(['dlq', 'list', '--config', config], { env });
+    expect([listed.status, listed.stdout]).toEqual([0, 'no dead letters\n']);
+    const refused = await ferry(['run', '--config', config], { env });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('receivers.grantex.apiKey: environment variable FERRY_E2E_UNSET_KEY is not set');
+  });
+
+  it('the demo config: validate, dlq list and schema need no Grantex key', async () => {
+    const env = { GRANTEX_API_KEY: undefined, GRANTEX_URL: undefined };
+    const checked = await ferry(['validate', '--config', join(ROOT, 'collector.config.json')], { env });
+    expect([checked.status, checked.stdout]).toEqual([0, `ferry: ${join(ROOT, 'collector.config.json')} is valid (1 pipeline: events)\n`]);
+    expect((await ferry(['dlq', 'list', '--config', join(ROOT, 'collector.config.json')], { env })).status).toBe(0);
+    expect((await ferry(['schema', '--config', join(ROOT, 'collector.config.json')], { env })).status).toBe(0);
+  });
+
+  it('an unknown command is named with the closest one, not taken for an argument of run', async () => {
+    const result = await ferry(['valdate', '--config', 'x.json']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('receivers.grantex.apiKey: environment variable FERRY_E2E_UNSET_KEY is not set');
+    expect(result.stderr).toContain("unknown command 'valdate'");
+    expect(result.stderr).toContain('Did you mean validate?');
+    expect(result.stderr).not.toContain("too many arguments for 'run'");
+    const dlq = await ferry(['dlq', 'lst']);
+    expect(dlq.stderr).toContain('Did you mean list?');
+  });
+
+  it('run is the default command: `ferry --config <file>` runs that file', async () => {
+    const result = await ferry(['--config', join(ws.dir, 'absent.json')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`ferry: ${join(ws.dir, 'absent.json')}: cannot read the config file (no such file)\n`);
+  });
+
+  it('help and version load no plugin and not the host (they only describe the command line)', async () => {
+    const loaded = async (args: string[]) => (await ferry(args, { env: { NODE_DEBUG: 'esm' } })).stderr.match(/file:\/\/\S+/g) ?? [];
+    for (const args of [['--help'], ['--version'], ['validate', '--help']]) {
+      const modules = await loaded(args);
+      expect(modules.length).toBeGreaterThan(0);
+      expect(modules.filter((url) => /\/packages\/(host|verify)\/|\/plugins\//.test(url))).toEqual([]);
+    }
+    // The trace does see them when a command needs them.
+    expect((await loaded(['validate', '--config', await ws.config(valid, 'traced.json')])).some((url) => url.includes('/plugins/'))).toBe(true);
   });
 
   it('validate: says where a file that is not JSON breaks', async () => {
@@ -72,10 +113,10 @@ describe('the ferry command', () => {
     expect(result.stderr).not.toContain('sk_live_x');
   });
 
-  it('validate: a missing file', async () => {
-    const result = await ferry(['validate', '--config', join(ws.dir, 'nope.json')]);
+  it('validate: a missing file, named by its absolute path', async () => {
+    const result = await ferry(['validate', '--config', 'nope.json'], { cwd: ws.dir });
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('cannot read the config file (no such file)');
+    expect(result.stderr).toBe(`ferry: ${join(ws.dir, 'nope.json')}: cannot read the config file (no such file)\n`);
   });
 
   it('components: every installed receiver, processor and exporter with package, version and stability', async () => {

@@ -20,8 +20,15 @@ export interface FerryProcess {
 
 const SIGNALS: Partial<Record<NodeJS.Signals, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2 };
 
-export function runFerry(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): FerryProcess {
-  const child = spawn(FERRY_BIN, args, {
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Another installation's binary (default: this repository's). */
+  readonly bin?: string;
+}
+
+export function runFerry(args: readonly string[], options: RunOptions = {}): FerryProcess {
+  const child = spawn(options.bin ?? FERRY_BIN, args, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,7 +89,7 @@ export function runFerry(args: readonly string[], options: { env?: NodeJS.Proces
 }
 
 /** Runs `ferry <args>` to completion. */
-export async function ferry(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+export async function ferry(args: readonly string[], options: RunOptions = {}): Promise<{ status: number; stdout: string; stderr: string }> {
   const run = runFerry(args, options);
   const status = await run.exited;
   return { status, stdout: run.stdout(), stderr: run.stderr() };

@@ -7,6 +7,7 @@ import { SDK_VERSION, type ComponentDefinition } from '@ferry/sdk';
 import type { ConfigIssue } from '../config/issue.js';
 import { discoverPluginPackages, readPackageJson, type PluginPackage } from './discover.js';
 import { Registry, type PluginOrigin } from './registry.js';
+import { pluginLoadHint } from './load-hints.js';
 
 export interface LoadPluginsOptions {
   /** The config's `plugins` list: npm package names or paths (relative to `baseDirectory`). */
@@ -66,7 +67,8 @@ async function importModule(modulePath: string, label: string, path: string, iss
     await typeScriptSupport(modulePath);
     moduleValue = await import(pathToFileURL(modulePath).href);
   } catch (error) {
-    issues.push({ path, code: 'FERRY_CONFIG_PLUGIN', problem: `plugin ${label} failed to load: ${(error as Error).message}` });
+    const hint = pluginLoadHint(error, modulePath);
+    issues.push({ path, code: 'FERRY_CONFIG_PLUGIN', problem: `plugin ${label} failed to load: ${(error as Error).message}`, ...(hint === undefined ? {} : { hint }) });
     return [];
   }
   const definitions = definitionsOf(moduleValue);
