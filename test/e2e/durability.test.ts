@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { deliverWebhooks, startGenerator } from '@ferry/generator';
 import type { FerryEvent } from '@ferry/sdk';
 import { ROOT, runFerry, type FerryProcess } from '../support/ferry-process.js';
-import { archivedEvents, eventually } from '../support/archive.js';
+import { archivedEvents, eventually, readArchive } from '../support/archive.js';
+import { expectBooksBalanced } from '../support/books.js';
+import { parseArchiveKey } from '@ferry/archive';
 import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
 import { freePort, peakRss } from '../support/ports.js';
 import { workspace } from '../support/workspace.js';
@@ -92,6 +94,60 @@ describe('guaranteed delivery, through the real binary', () => {
     console.log(report);
     // Duplicates come only from batches in flight at a kill: bounded, never a multiple of the load.
     expect(duplicates(archived) + duplicates(destination.events)).toBeLessThan(2500);
+  }, 240_000);
+
+  it('makes no duplicate of its own across kill -9 while batches are written but not committed: a batch sent again lands under its own key', async () => {
+    const ws = await workspace();
+    cleanups.push(ws.cleanup);
+    const port = await freePort();
+    const archive = join(ws.dir, 'archive');
+    const config = await ws.config({
+      storage: { directory: join(ws.dir, 'storage') },
+      receivers: { webhook: { endpoint: `127.0.0.1:${port}`, secret: SECRET } },
+      processors: { batch: { batchSize: 40, flushIntervalMs: 200 } },
+      exporters: { file: { directory: archive } },
+      service: { pipelines: { events: { receivers: ['webhook'], processors: ['batch'], exporters: ['file'] } }, shutdownTimeoutMs: 5000 },
+    });
+    const total = 2400;
+    const deliveries = deliverWebhooks({ url: `http://127.0.0.1:${port}/webhooks/grantex`, secret: SECRET, total, rate: 100, concurrency: 4, seed: 33, retry: { initialDelayMs: 50, maxDelayMs: 300 }, requestTimeoutMs: 3000 });
+    cleanups.push(() => deliveries.stop());
+    const objects = async () => (await readArchive(archive)).length;
+    for (let kill = 0; kill < 3; kill++) {
+      const run = ferry(config);
+      await run.waitFor('listening for webhook deliveries');
+      // Kill right after a batch lands: its commit is saved at most every 200 ms, so it is written but not committed.
+      const before = await objects();
+      await eventually(async () => (await objects()) >= before + 2 + kill, `a new archive object (kill ${kill})`, 60_000);
+      run.signal('SIGKILL');
+      expect(await run.exited).toBe(137);
+    }
+    const last = ferry(config);
+    await deliveries.done;
+    const acknowledged = new Set(deliveries.acknowledged.map((e) => e.id));
+    await eventually(async () => {
+      const archived = new Set((await archivedEvents(archive)).map((e) => e.id));
+      return [...acknowledged].every((id) => archived.has(id));
+    }, 'every acknowledged delivery in the archive', 90_000);
+    last.signal('SIGTERM');
+    expect(await last.exited).toBe(0);
+    expectBooksBalanced(last, ['file']);
+
+    // Every log sequence number lands in exactly one object: a batch cut again after a kill is the same batch, under the same key.
+    const bySeq = new Map<number, string[]>();
+    const seqsById = new Map<string, Set<number>>();
+    for (const object of await readArchive(archive)) {
+      const firstSeq = parseArchiveKey(object.key)!.firstSeq;
+      object.events.forEach((event, i) => {
+        bySeq.set(firstSeq + i, [...(bySeq.get(firstSeq + i) ?? []), object.key]);
+        seqsById.set(event.id, (seqsById.get(event.id) ?? new Set()).add(firstSeq + i));
+      });
+    }
+    const doubled = [...bySeq].filter(([, keys]) => keys.length > 1);
+    expect(doubled, `log positions archived in more than one object: ${doubled.slice(0, 5).map(([seq, keys]) => `${seq}: ${keys.join(', ')}`).join('; ')}`).toEqual([]);
+    // What is left are the sender's own retries (a delivery accepted, then the answer lost to a kill), each a separate log entry.
+    const resent = [...seqsById.values()].filter((seqs) => seqs.size > 1).length;
+    expect(resent).toBeLessThanOrEqual(3 * 4);
+    expect(seqsById.size).toBe(total);
   }, 240_000);
 
   it('keeps a healthy exporter at its pace while another is down, then lets it catch up with nothing lost', async () => {

@@ -23,7 +23,7 @@ import { tempDirectory } from '../../testing/fixtures.js';
 
 const SEED = Number(process.env.FERRY_MODEL_SEED ?? Date.now() % 2 ** 31);
 const PATH = process.env.FERRY_MODEL_PATH;
-const RUNS = Number(process.env.FERRY_MODEL_RUNS ?? 120);
+const RUNS = Number(process.env.FERRY_MODEL_RUNS ?? 250);
 const CURSORS = ['a', 'b', 'c'] as const;
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
