@@ -134,6 +134,9 @@ describe('the ferry command', () => {
     );
     const table = await ferry(['components']);
     expect(table.stdout.split('\n')[0]).toMatch(/^KIND\s+TYPE\s+PACKAGE\s+VERSION\s+STABILITY\s+DESCRIPTION$/);
+    // Descriptions name what they mean (`@grantex/destinations`), not this project's internal word for it.
+    expect(table.stdout).not.toMatch(/\bseeds?\b/i);
+    expect(table.stdout).toContain('the row mapping of @grantex/destinations');
   });
 
   it('schema: the composed JSON Schema, which refuses what validate refuses', async () => {

@@ -43,6 +43,23 @@ describe('the README, as written', () => {
     }
   });
 
+  it('the s3 exporter\'s README examples (AWS, MinIO, R2, B2, WORM) validate, placeholders included', async () => {
+    const [example] = (await codeBlocks('plugins/exporter-s3/README.md')).filter((b) => b.lang === 'json');
+    const { exporters } = JSON.parse(example?.code ?? '{}') as { exporters: Record<string, unknown> };
+    expect(Object.keys(exporters)).toContain('s3/r2');
+    const file = join(await tempDir(), 'collector.config.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        receivers: { grantex: { url: 'https://api.grantex.dev', apiKey: 'k' } },
+        exporters,
+        service: { pipelines: { events: { receivers: ['grantex'], exporters: Object.keys(exporters) } } },
+      }),
+    );
+    const result = await ferry(['validate', '--config', file], { env: { R2_ACCOUNT_ID: '0123456789abcdef' } });
+    expect([result.status, result.stderr]).toEqual([0, '']);
+  });
+
   it('the config errors it shows are what ferry validate prints', async () => {
     const dir = await tempDir();
     const file = join(dir, 'collector.config.json');

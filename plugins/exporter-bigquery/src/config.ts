@@ -18,7 +18,7 @@ export const configSchema = Type.Object(
     ),
     createTable: Type.Boolean({
       default: false,
-      description: "Create a missing table at start, with the seed's columns (and the nullable `ferry` column), day partitioning and clustering by `event_type`. Needs `bigquery.tables.create`.",
+      description: "Create a missing table at start, with the columns of `@grantex/destinations` (and the nullable `ferry` column), day partitioning and clustering by `event_type`. Needs `bigquery.tables.create`.",
     }),
   },
   { additionalProperties: false },

@@ -5,7 +5,7 @@ import { BigQueryExporter } from './exporter.js';
 
 export default defineExporter({
   type: 'bigquery',
-  description: 'Streams events into a BigQuery table with the seed row mapping and insertId = event id, retrying only the rows that can succeed.',
+  description: 'Streams events into a BigQuery table with the row mapping of @grantex/destinations (event_id, event_type, created_at, data) and insertId = event id, retrying only the rows that can succeed.',
   stability: 'beta',
   configSchema,
   // The seed's batchSize; flushIntervalMs has no seed default, so the host's applies.

@@ -5,7 +5,7 @@ import { LIMITS } from './encode.js';
 
 export default defineExporter({
   type: 'datadog',
-  description: 'Sends events to the Datadog Logs API v2 with the seed mapping, gzip and the intake limits, for real-time alerting.',
+  description: 'Sends events to the Datadog Logs API v2 with the mapping of @grantex/destinations (ddsource, service, hostname, ddtags type:<event type>), gzip and the intake limits, for real-time alerting.',
   stability: 'beta',
   configSchema,
   batchDefaults: { batchSize: 100 },
