@@ -1,56 +1,62 @@
 /**
- * A 1,000,000-event backlog: peak RSS while it builds on disk with the destination down,
- * and the time to deliver it after a restart once the destination is back.
+ * A 1,000,000-event backlog, in one Ferry process with persistence: the destination (the
+ * file archive) is down while the generator serves every event, then comes back. Figures:
+ * peak RSS while the backlog builds on disk, the recovery time — from the destination
+ * coming back to the last event landing in the archive (the newest object's ctime) — and
+ * peak RSS meanwhile; then the archive is checked: every id served, exactly once, unaltered.
  */
 import { join } from 'node:path';
-import { writeFile, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { startGenerator } from '@ferry/generator';
-import { peakRss, runFerry, scratch, untilSent } from './support.js';
+import { checkArchive, expectedEvents, type ArchiveCheck } from './archive-check.js';
+import { peakRss, runFerry, scratch } from './support.js';
 
 export interface BacklogResult {
   readonly events: number;
   readonly peakRssWhileDown: number;
+  /** Destination back to the last event landed. */
   readonly recoverySeconds: number;
   readonly recoveryPerSecond: number;
   readonly peakRssWhileRecovering: number;
+  /** The longest wait between two attempts while the destination was down: part of any recovery time. */
+  readonly retryIntervalMs: number;
+  readonly check: ArchiveCheck;
 }
 
+const SEED = 3;
+const RETRY_INTERVAL_MS = 1000;
+
 export async function benchmarkBacklog(events: number): Promise<BacklogResult> {
-  const generator = await startGenerator({ apiKey: 'k', mode: 'pull', total: events, seed: 3 });
+  const generator = await startGenerator({ apiKey: 'k', mode: 'pull', total: events, seed: SEED, keepDelivered: false });
   const work = await scratch();
   try {
     const archive = join(work.dir, 'archive');
+    const blocker = join(archive, 'grantex-events');
+    // The destination is down: a file stands where the archive's prefix directory must go.
+    await mkdir(archive, { recursive: true });
+    await writeFile(blocker, 'in the way');
     const config = await work.config({
       storage: { directory: join(work.dir, 'storage') },
       receivers: { grantex: { url: generator.url, apiKey: 'k' } },
-      exporters: { file: { directory: archive, batchSize: 5000, retry: { initialIntervalMs: 2000, maxIntervalMs: 2000 } } },
-      service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, telemetry: { progress: 'always' }, shutdownTimeoutMs: 0 },
+      exporters: { file: { directory: archive, batchSize: 5000, retry: { initialIntervalMs: RETRY_INTERVAL_MS, maxIntervalMs: RETRY_INTERVAL_MS } } },
+      service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
     });
-    const down = runFerry(['run', '--config', config]);
-    await down.waitFor('collector started');
-    // The destination is down: a file stands where the archive's prefix directory must go.
-    await writeFile(join(archive, 'grantex-events'), 'in the way').catch(async () => {
-      const { mkdir } = await import('node:fs/promises');
-      await mkdir(archive, { recursive: true });
-      await writeFile(join(archive, 'grantex-events'), 'in the way');
-    });
-    const filled = down.waitFor(`received ${events.toLocaleString('en-US')}`, 600_000);
-    const peakDown = await peakRss(down.pid, filled);
+    const run = runFerry(['run', '--config', config]);
+    const count = events.toLocaleString('en-US');
+    const filled = run.waitFor(`received ${count}`, 600_000);
+    const peakDown = await peakRss(run.pid, filled);
     await filled;
-    down.signal('SIGTERM');
-    await down.exited;
 
-    await rm(join(archive, 'grantex-events'));
-    const up = runFerry(['run', '--config', config]);
-    await up.waitFor('collector started');
-    const started = performance.now();
-    const delivered = untilSent(up, 'file', events);
-    const peakUp = await peakRss(up.pid, delivered);
+    await rm(blocker);
+    const backMs = Date.now();
+    const delivered = run.waitFor(`file: sent ${count}`, 600_000);
+    const peakUp = await peakRss(run.pid, delivered);
     await delivered;
-    const seconds = (performance.now() - started) / 1000;
-    up.signal('SIGTERM');
-    await up.exited;
-    return { events, peakRssWhileDown: peakDown, recoverySeconds: seconds, recoveryPerSecond: events / seconds, peakRssWhileRecovering: peakUp };
+    run.signal('SIGTERM');
+    await run.exited;
+    const check = await checkArchive(archive, expectedEvents(SEED, events));
+    const seconds = (check.lastLandedMs - backMs) / 1000;
+    return { events, peakRssWhileDown: peakDown, recoverySeconds: seconds, recoveryPerSecond: events / seconds, peakRssWhileRecovering: peakUp, retryIntervalMs: RETRY_INTERVAL_MS, check };
   } finally {
     await generator.close();
     await work.cleanup();

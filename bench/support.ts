@@ -20,11 +20,5 @@ export async function scratch(): Promise<{ dir: string; config(value: unknown): 
   };
 }
 
-/** Resolves when Ferry's progress line reports `sent` events for the exporter; the time it took from `from`. */
-export async function untilSent(run: FerryProcess, exporter: string, count: number, timeoutMs = 600_000): Promise<void> {
-  const text = `${exporter}: sent ${count.toLocaleString('en-US')}`;
-  await run.waitFor(text, timeoutMs);
-}
-
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 export const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;

@@ -1,0 +1,50 @@
+/**
+ * The bare loop Ferry is compared with, as a program of its own: read the Grantex SSE
+ * stream, parse each event, append it to a file — no guarantees, no batching, no retries.
+ * `pnpm bench` compiles it with esbuild and runs it with plain `node`, as Ferry's binary
+ * runs compiled JavaScript, and times it the same way: from the process spawn to its last
+ * event written (the file's ctime).
+ *
+ *   node bare-loop.mjs <stream url> <api key> <events> <output file>
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createParser } from 'eventsource-parser';
+
+const [url, apiKey, total, output] = process.argv.slice(2);
+if (url === undefined || apiKey === undefined || total === undefined || output === undefined) {
+  process.stderr.write('usage: bare-loop <stream url> <api key> <events> <output file>\n');
+  process.exit(2);
+}
+const wanted = Number(total);
+const out = createWriteStream(output);
+let seen = 0;
+let waiting = false;
+const parser = createParser({
+  onEvent(message) {
+    const event = JSON.parse(message.data) as { id: string };
+    // Appending is all it does with an event; a full write buffer pauses the reading (below).
+    if (!out.write(`${JSON.stringify(event)}\n`)) waiting = true;
+    seen++;
+  },
+});
+
+const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}`, accept: 'text/event-stream' } });
+if (!response.ok || response.body === null) throw new Error(`the stream answered ${response.status}`);
+process.stderr.write('connected\n');
+const reader = response.body.getReader();
+const decoder = new TextDecoder();
+while (seen < wanted) {
+  const { value, done } = await reader.read();
+  if (done) break;
+  parser.feed(decoder.decode(value, { stream: true }));
+  if (waiting) {
+    await once(out, 'drain');
+    waiting = false;
+  }
+}
+out.end();
+await once(out, 'finish');
+process.stderr.write(`wrote ${seen}\n`);
+// The generator keeps the stream open: leave without waiting for it.
+process.exit(seen >= wanted ? 0 : 1);
