@@ -24,7 +24,7 @@ afterEach(async () => {
 function pnpmStart(args: string[]): Started {
   const pnpm = process.env.npm_execpath;
   const [command, prefix] = pnpm !== undefined && /pnpm\.c?js$/.test(pnpm) ? [process.execPath, [pnpm]] : ['pnpm', []];
-  const env = { ...process.env, NO_COLOR: '1', FERRY_DEMO_RATE: '400' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FERRY_DEMO_RATE: '400' };
   delete env.GRANTEX_API_KEY;
   delete env.GRANTEX_URL;
   const child = spawn(command, [...prefix, 'start', ...args], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
