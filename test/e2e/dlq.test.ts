@@ -4,6 +4,7 @@ import { startGenerator } from '@ferry/generator';
 import { ferry, ROOT, runFerry } from '../support/ferry-process.js';
 import { eventually } from '../support/archive.js';
 import { startNdjsonSink } from '../support/ndjson-sink.js';
+import { expectBooksBalanced } from '../support/books.js';
 import { workspace } from '../support/workspace.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -32,10 +33,12 @@ describe('ferry dlq, through the real binary', () => {
     await run.waitFor('dead-lettered 50');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    expect(expectBooksBalanced(run, ['http_ndjson'])[0]).toMatchObject({ accepted: 50, delivered: 0, deadLettered: 50, queued: 0 });
 
     const list = await ferry(['dlq', 'list', '--config', config]);
     expect(list.status).toBe(0);
-    expect(list.stdout).toContain('exporter "http_ndjson": 50 events');
+    expect(list.stdout).toContain('exporter "http_ndjson" in pipeline "events": 50 accepted = 0 delivered + 50 dead-lettered + 0 lost to damage + 0 queued');
+    expect(list.stdout).toContain('exporter "http_ndjson": 50 events dead-lettered');
     expect(list.stdout).toContain(`${sink.url} answered 400`);
 
     sink.otherwise = { status: 200 };
@@ -44,6 +47,6 @@ describe('ferry dlq, through the real binary', () => {
     expect(replay.status).toBe(0);
     await eventually(() => new Set(sink.events.map((e) => e.id)).size === 50, 'the replayed events at the destination');
     expect(new Set(sink.events.map((e) => e.id))).toEqual(new Set(source.delivered.map((e) => e.id)));
-    expect((await ferry(['dlq', 'list', '--config', config])).stdout).toBe('no dead letters\n');
+    expect((await ferry(['dlq', 'list', '--config', config])).stdout).toContain('\nno dead letters\n');
   });
 });

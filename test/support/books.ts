@@ -17,8 +17,10 @@ export interface LoggedBooks {
 /** The books every exporter logged when the run stopped (JSON log lines on stderr). */
 export function loggedBooks(run: FerryProcess): LoggedBooks[] {
   const found: LoggedBooks[] = [];
-  for (const line of run.stderr().split('\n')) {
-    if (!line.startsWith('{') || !line.includes('"books"')) continue;
+  for (const text of run.stderr().split('\n')) {
+    // A live progress line may precede a log line on the same row (it is redrawn with \r).
+    const line = text.slice(text.indexOf('{"level"'));
+    if (!text.includes('{"level"') || !line.includes('"books"')) continue;
     const entry = JSON.parse(line) as Partial<LoggedBooks>;
     if (entry.books === 'balanced' || entry.books === 'unbalanced') found.push(entry as LoggedBooks);
   }

@@ -15,15 +15,19 @@ export function startProgress(collector: Collector, terminal: Terminal, logger: 
     const now = Date.now();
     const rate = ((snapshot.received - last.received) * 1000) / Math.max(1, now - last.at);
     last = { at: now, received: snapshot.received };
-    const exporters = new Map<string, { sent: number; queued: number; failed: number }>();
+    const exporters = new Map<string, { sent: number; queued: number; failed: number; lost: number }>();
     for (const e of snapshot.exporters) {
-      const sum = exporters.get(e.exporter) ?? { sent: 0, queued: 0, failed: 0 };
-      exporters.set(e.exporter, { sent: sum.sent + e.sent, queued: sum.queued + e.queued, failed: sum.failed + e.failed });
+      const sum = exporters.get(e.exporter) ?? { sent: 0, queued: 0, failed: 0, lost: 0 };
+      exporters.set(e.exporter, { sent: sum.sent + e.sent, queued: sum.queued + e.queued, failed: sum.failed + e.failed, lost: sum.lost + e.lost });
     }
     const parts = [`received ${formatCount(snapshot.received)} (${formatCount(Math.round(rate))}/s)`];
     if (snapshot.filtered > 0) parts.push(`filtered ${formatCount(snapshot.filtered)}`);
     for (const [id, e] of exporters) {
-      parts.push(`${id}: sent ${formatCount(e.sent)}${e.queued > 0 ? `, queued ${formatCount(e.queued)}` : ''}${e.failed > 0 ? `, dead-lettered ${formatCount(e.failed)}` : ''}`);
+      const terms = [`sent ${formatCount(e.sent)}`];
+      if (e.queued > 0) terms.push(`queued ${formatCount(e.queued)}`);
+      if (e.failed > 0) terms.push(`dead-lettered ${formatCount(e.failed)}`);
+      if (e.lost > 0) terms.push(`lost to damage ${formatCount(e.lost)}`);
+      parts.push(`${id}: ${terms.join(', ')}`);
     }
     return parts;
   };

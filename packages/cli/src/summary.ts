@@ -11,6 +11,8 @@ export interface ExporterFigures {
   readonly failed: number;
   /** Accepted but not yet delivered or dead-lettered. */
   readonly queued: number;
+  /** Passed because damage in the durable log destroyed them (each range logged at error level). */
+  readonly lost: number;
 }
 
 /**
@@ -35,10 +37,11 @@ export function closingSummary(exporters: readonly ExporterFigures[], config: Re
   const lines = exporters.map((e) => {
     const archive = archiveOf(e.exporter, config);
     const terms = [`${formatCount(e.sent)} delivered`, `${formatCount(e.queued)} ${durable ? 'queued for the next start' : 'undelivered'}`, `${formatCount(e.failed)} dead-lettered`];
+    if (e.lost > 0) terms.push(`${formatCount(e.lost)} lost to damage in the log`);
     return `  ${e.exporter} (pipeline ${e.pipeline}): ${terms.join(', ')}${archive === undefined ? '' : `; archive ${archive}`}`;
   });
   return {
     text: `this run:\n${lines.join('\n')}`,
-    fields: { summary: exporters.map((e) => ({ pipeline: e.pipeline, exporter: e.exporter, delivered: e.sent, queued: e.queued, deadLettered: e.failed, archive: archiveOf(e.exporter, config) })) },
+    fields: { summary: exporters.map((e) => ({ pipeline: e.pipeline, exporter: e.exporter, delivered: e.sent, queued: e.queued, deadLettered: e.failed, lost: e.lost, archive: archiveOf(e.exporter, config) })) },
   };
 }

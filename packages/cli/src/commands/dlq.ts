@@ -1,5 +1,6 @@
-import { createLogger, loadConfig, replayDeadLetters, summarizeDeadLetters, Terminal } from '@ferry/host';
+import { createLogger, loadConfig, readStoredBooks, replayDeadLetters, summarizeDeadLetters, Terminal, type StoredBooks } from '@ferry/host';
 import { EXIT } from '../exit-codes.js';
+import { formatCount } from '../format.js';
 import { reportFailure } from '../output.js';
 import { pluginSearchPath } from '../plugins.js';
 
@@ -20,21 +21,35 @@ async function storageOf(config: string): Promise<{ directory: string } | number
   }
 }
 
-/** `ferry dlq list`: per exporter, how many events were dead-lettered, why and since when. */
+/** `accepted = delivered + dead-lettered + lost + queued`, since the exporter was added, with where any damage was. */
+function booksLines(b: StoredBooks): string[] {
+  const where = `exporter "${b.exporter}" in pipeline "${b.pipeline}"`;
+  if (b.unreadable) return [`${where}: its saved position is unreadable; ${formatCount(b.queued)} events kept in the log will be sent to it again`];
+  const lines = [
+    `${where}: ${formatCount(b.accepted)} accepted = ${formatCount(b.delivered)} delivered + ${formatCount(b.deadLettered)} dead-lettered + ${formatCount(b.lost)} lost to damage + ${formatCount(b.queued)} queued`,
+  ];
+  for (const loss of b.losses) {
+    lines.push(`  lost to damage: events ${loss.from}–${loss.to - 1} (${formatCount(loss.to - loss.from)}), found ${loss.at} at ${loss.stretches.map((s) => `${s.segment} offset ${s.offset} (${s.bytes} bytes)`).join(', ')}`);
+  }
+  return lines;
+}
+
+/** `ferry dlq list`: each exporter's books, then per exporter how many events were dead-lettered, why and since when. */
 export async function dlqList(options: { config: string; json?: boolean }): Promise<number> {
   const storage = await storageOf(options.config);
   if (typeof storage === 'number') return storage;
-  const summaries = await summarizeDeadLetters(storage.directory);
+  const [books, summaries] = await Promise.all([readStoredBooks(storage.directory), summarizeDeadLetters(storage.directory)]);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ books, deadLetters: summaries }, null, 2)}\n`);
     return EXIT.ok;
   }
+  for (const b of books) process.stdout.write(`${booksLines(b).join('\n')}\n`);
   if (summaries.length === 0) {
     process.stdout.write('no dead letters\n');
     return EXIT.ok;
   }
   for (const s of summaries) {
-    process.stdout.write(`exporter "${s.exporter}": ${s.events} event${s.events === 1 ? '' : 's'} (${s.oldest} … ${s.newest})${s.replaying ? ' [left by an interrupted replay]' : ''}\n`);
+    process.stdout.write(`exporter "${s.exporter}": ${s.events} event${s.events === 1 ? '' : 's'} dead-lettered (${s.oldest} … ${s.newest})${s.replaying ? ' [left by an interrupted replay]' : ''}\n`);
     for (const r of s.reasons) process.stdout.write(`  ${String(r.events).padStart(8)}  ${r.reason}\n`);
   }
   return EXIT.ok;

@@ -52,28 +52,42 @@ function parseEntry(line: string): Entry | undefined {
   return undefined;
 }
 
-/**
- * Reads every journal in `directory`. Journals of exporters no longer configured are
- * reported and removed; a `<name>.json` left by an older Ferry is read as its position.
- */
-export async function loadJournals(directory: string, names: readonly string[], logger: Logger): Promise<Map<string, JournalState | 'unreadable'>> {
-  const wanted = new Set(names);
-  const found = new Map<string, JournalState | 'unreadable'>();
-  for (const file of await readdir(directory)) {
+/** Every journal in `directory`, by exporter, as stored (read only). */
+export async function readJournals(directory: string): Promise<Map<string, { path: string; state: JournalState | 'unreadable' }>> {
+  const found = new Map<string, { path: string; state: JournalState | 'unreadable' }>();
+  let files: string[];
+  try {
+    files = await readdir(directory);
+  } catch {
+    return found;
+  }
+  // Journals first, so that a legacy position beside one is not read over it.
+  for (const file of files.sort((a, b) => Number(b.endsWith(SUFFIX)) - Number(a.endsWith(SUFFIX)))) {
     const suffix = file.endsWith(SUFFIX) ? SUFFIX : file.endsWith(LEGACY_SUFFIX) ? LEGACY_SUFFIX : undefined;
     if (suffix === undefined) continue;
     const name = decodeURIComponent(file.slice(0, -suffix.length));
     const path = join(directory, file);
-    if (!wanted.has(name)) {
-      logger.warn(`exporter "${name}" is no longer configured: its place in the log is dropped, and events it had not received will not be sent to it`);
-      await unlink(path).catch(() => undefined);
+    if (!found.has(name)) found.set(name, { path, state: suffix === SUFFIX ? await readJournal(path) : await readLegacy(path) });
+  }
+  return found;
+}
+
+/**
+ * Reads every journal in `directory` for opening the log. Journals of exporters no longer
+ * configured are reported and removed; a `<name>.json` left by an older Ferry is read as
+ * its position.
+ */
+export async function loadJournals(directory: string, names: readonly string[], logger: Logger): Promise<Map<string, JournalState | 'unreadable'>> {
+  const wanted = new Set(names);
+  const found = new Map<string, JournalState | 'unreadable'>();
+  for (const [name, { path, state }] of await readJournals(directory)) {
+    if (wanted.has(name)) {
+      found.set(name, state);
       continue;
     }
-    if (suffix === LEGACY_SUFFIX) {
-      if (!found.has(name)) found.set(name, await readLegacy(path));
-      continue;
-    }
-    found.set(name, await readJournal(path));
+    logger.warn(`exporter "${name}" is no longer configured: its place in the log is dropped, and events it had not received will not be sent to it`);
+    await unlink(path).catch(() => undefined);
+    await unlink(join(directory, `${encodeURIComponent(name)}${LEGACY_SUFFIX}`)).catch(() => undefined);
   }
   return found;
 }

@@ -19,13 +19,13 @@ export interface Recovered {
  * the way, and finds where the log ends and the processor state it ends with. Older
  * segments are checked as cursors read them.
  */
-export async function recoverSegments(segmentsDirectory: string, logger: Logger): Promise<Recovered> {
+export async function recoverSegments(segmentsDirectory: string, logger: Logger, options: { readonly readOnly?: boolean } = {}): Promise<Recovered> {
   const segments: SegmentInfo[] = [];
   for (const s of await listSegments(segmentsDirectory)) segments.push({ ...s, size: (await stat(s.path)).size });
   const newest = segments[segments.length - 1];
   for (let index = segments.length - 1; index >= 0; index--) {
     const segment = segments[index] as SegmentInfo;
-    const last = await scanSegment(segment, index === segments.length - 1, logger);
+    const last = await scanSegment(segment, index === segments.length - 1 && options.readOnly !== true, logger);
     if (last === undefined) continue; // an empty segment (just rolled): the one before holds the end
     const state = last.state === undefined ? undefined : (JSON.parse(last.state) as Record<string, JsonValue>);
     return { segments, endSeq: Math.max(last.firstSeq + last.count, newest?.firstSeq ?? 0), state };
@@ -33,15 +33,15 @@ export async function recoverSegments(segmentsDirectory: string, logger: Logger)
   return { segments, endSeq: newest?.firstSeq ?? 0, state: undefined };
 }
 
-/** Scans one segment; in the newest one a torn tail is truncated. Returns its last intact record. */
-async function scanSegment(segment: SegmentInfo, newest: boolean, logger: Logger): Promise<{ firstSeq: number; count: number; state: string | undefined } | undefined> {
+/** Scans one segment; with `cutTornTail` (the newest one, opened for writing) a torn tail is truncated. Returns its last intact record. */
+async function scanSegment(segment: SegmentInfo, cutTornTail: boolean, logger: Logger): Promise<{ firstSeq: number; count: number; state: string | undefined } | undefined> {
   const handle = await open(segment.path, 'r');
   try {
     let last: { firstSeq: number; count: number; offset: number } | undefined;
     const scanner = new SegmentScanner(handle, 0, () => segment.size);
     for (let item = await scanner.next(() => false); item !== undefined; item = await scanner.next(() => false)) {
       if (item.kind === 'record') last = { firstSeq: item.firstSeq, count: item.count, offset: item.offset };
-      else if (item.kind === 'corrupt' || !newest) logger.error('damaged record in the event log; the events it held are reported as lost when an exporter reaches them, intact records around it are kept', { segment: segment.path, offset: item.offset, bytes: item.length });
+      else if (item.kind === 'corrupt' || !cutTornTail) logger.error('damaged record in the event log; the events it held are reported as lost when an exporter reaches them, intact records around it are kept', { segment: segment.path, offset: item.offset, bytes: item.length });
       else {
         logger.warn('incomplete write at the end of the event log (a crash mid-write) cut off; it was never acknowledged', { segment: segment.path, offset: item.offset, bytes: item.length });
         await truncate(segment.path, item.offset);
