@@ -64,6 +64,15 @@ function collectSecrets(config: ResolvedConfig, registry: Registry): string[] {
   return [...new Set(found)];
 }
 
+/** The component types each section of a (not yet validated) config names. */
+function typesUsed(config: Record<string, unknown>): Record<(typeof SECTIONS)[number]['section'], string[]> {
+  const types = (section: string) => {
+    const entries = config[section];
+    return isObject(entries) ? [...new Set(Object.keys(entries).map(typeOf))] : [];
+  };
+  return { receivers: types('receivers'), processors: types('processors'), exporters: types('exporters') };
+}
+
 /** Relative paths in the config mean the config file's folder, as whoever wrote it meant them. */
 function resolvePaths(config: ResolvedConfig, registry: Registry, base: string): void {
   if (config.storage !== undefined) resolvePathOptions(storageSchema, config.storage, base);
@@ -112,6 +121,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     explicit,
     baseDirectory: dirname(source),
     discoverFrom: [dirname(source), ...(options.discoverFrom ?? [])],
+    uses: typesUsed(substituted),
   });
 
   const validate = compileSchema(composeSchema(registry));

@@ -1,16 +1,32 @@
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
+/** The component types a plugin package says it provides, so it is imported only when a config uses one. */
+export interface DeclaredTypes {
+  readonly receivers?: readonly string[];
+  readonly processors?: readonly string[];
+  readonly exporters?: readonly string[];
+}
+
 export interface PluginPackage {
   readonly name: string;
   readonly version: string;
   readonly directory: string;
+  /** From `"ferry": { "exporters": ["s3"] }` and the like; undefined when the package does not say. */
+  readonly declares: DeclaredTypes | undefined;
 }
 
 interface PackageJson {
   name?: string;
   version?: string;
-  ferry?: { plugin?: boolean };
+  ferry?: { plugin?: boolean } & DeclaredTypes;
+}
+
+const SECTIONS = ['receivers', 'processors', 'exporters'] as const;
+
+function declaredTypes(ferry: DeclaredTypes): DeclaredTypes | undefined {
+  const declared = Object.fromEntries(SECTIONS.filter((s) => Array.isArray(ferry[s])).map((s) => [s, (ferry[s] ?? []).filter((t) => typeof t === 'string')]));
+  return Object.keys(declared).length === 0 ? undefined : declared;
 }
 
 export async function readPackageJson(directory: string): Promise<PackageJson | undefined> {
@@ -58,7 +74,7 @@ export async function discoverPluginPackages(startDirectories: readonly string[]
     seen.add(real);
     const pkg = await readPackageJson(real);
     if (pkg?.ferry?.plugin === true && typeof pkg.name === 'string') {
-      found.push({ name: pkg.name, version: pkg.version ?? '0.0.0', directory: real });
+      found.push({ name: pkg.name, version: pkg.version ?? '0.0.0', directory: real, declares: declaredTypes(pkg.ferry) });
     }
   };
   const modulesDirs = [...new Set(startDirectories.flatMap(nodeModulesAbove))];

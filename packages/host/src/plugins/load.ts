@@ -5,7 +5,8 @@ import { resolve as resolveSpecifier } from 'import-meta-resolve';
 import semver from 'semver';
 import { SDK_VERSION, type ComponentDefinition } from '@ferry/sdk';
 import type { ConfigIssue } from '../config/issue.js';
-import { discoverPluginPackages, readPackageJson, type PluginPackage } from './discover.js';
+import { discoverPluginPackages, readPackageJson, type DeclaredTypes, type PluginPackage } from './discover.js';
+import { declarationMismatch, isNeeded, missingTypes } from './declared.js';
 import { Registry, type PluginOrigin } from './registry.js';
 import { pluginLoadHint } from './load-hints.js';
 
@@ -16,6 +17,12 @@ export interface LoadPluginsOptions {
   readonly baseDirectory: string;
   /** Directories whose node_modules (and those above) are searched for installed plugins. */
   readonly discoverFrom: readonly string[];
+  /**
+   * The component types a config uses. Installed packages that declare what they provide
+   * (`"ferry": { "exporters": ["s3"] }`) and provide none of these are not imported: a
+   * command pays only for the plugins its config needs. Default: import every plugin.
+   */
+  readonly uses?: DeclaredTypes;
 }
 
 export interface LoadPluginsResult {
@@ -168,7 +175,10 @@ async function loadDiscovered(pkg: PluginPackage, registry: Registry, issues: Co
     return;
   }
   const origin: PluginOrigin = { packageName: pkg.name, version: pkg.version, module: modulePath, explicit: false };
-  for (const definition of await importModule(modulePath, pkg.name, '', issues)) registry.add(definition, origin);
+  const definitions = await importModule(modulePath, pkg.name, '', issues);
+  for (const definition of definitions) registry.add(definition, origin);
+  const mismatch = declarationMismatch(pkg, definitions);
+  if (mismatch !== undefined) issues.push({ path: '', code: 'FERRY_CONFIG_PLUGIN', problem: mismatch });
 }
 
 /**
@@ -182,6 +192,13 @@ export async function loadPlugins(options: LoadPluginsOptions): Promise<LoadPlug
   const explicit = options.explicit ?? [];
   for (const [index, specifier] of explicit.entries()) await loadExplicit(specifier, index, options.baseDirectory, registry, issues);
   const discovered = await discoverPluginPackages(options.discoverFrom);
-  await Promise.all(discovered.map((pkg) => loadDiscovered(pkg, registry, warnings)));
+  const uses = options.uses;
+  const first = uses === undefined ? discovered : discovered.filter((pkg) => isNeeded(pkg, uses));
+  await Promise.all(first.map((pkg) => loadDiscovered(pkg, registry, warnings)));
+  // A type still missing (a typo, a package that declares wrongly) is looked for everywhere,
+  // so its error lists every type installed, exactly as without the selection.
+  if (uses !== undefined && missingTypes(registry, uses)) {
+    await Promise.all(discovered.filter((pkg) => !first.includes(pkg)).map((pkg) => loadDiscovered(pkg, registry, warnings)));
+  }
   return { registry, issues, warnings };
 }
