@@ -30,6 +30,8 @@ export async function run(options: RunOptions): Promise<number> {
   const { telemetry } = config.service;
   const logger = createLogger({ level: telemetry.logs.level, format: telemetry.logs.format, terminal, secrets: loaded.secrets });
   const readable = telemetry.logs.format === 'pretty' || (telemetry.logs.format === 'auto' && terminal.isTTY);
+  // A person reads the start and stop reports as their text; a log collector also gets their figures as fields.
+  const report = (line: { text: string; fields: Record<string, unknown> }) => (readable ? logger.info(line.text) : logger.info(line.text, line.fields));
   for (const warning of loaded.warnings) logger.warn(warning);
 
   process.on('unhandledRejection', (reason) => {
@@ -60,8 +62,7 @@ export async function run(options: RunOptions): Promise<number> {
   } catch (error) {
     return reportFailure(error);
   }
-  const starting = startingReport(config, resumed, collector.snapshot().exporters);
-  logger.info(starting.text, starting.fields);
+  report(startingReport(config, resumed, collector.snapshot().exporters));
   const stopProgress = startProgress(collector, terminal, logger, telemetry.progress);
   await stopRequested;
 
@@ -71,18 +72,15 @@ export async function run(options: RunOptions): Promise<number> {
     process.exit(EXIT.failure);
   }, config.service.shutdownTimeoutMs + CLOSE_GRACE_MS);
   hardStop.unref();
-  const report = await collector.shutdown();
+  const shutdown = await collector.shutdown();
   clearTimeout(hardStop);
   stopProgress();
-  const summary = closingSummary(collector.snapshot().exporters, config);
-  // A person reads the summary as it is; a log collector gets it as one structured line.
-  if (readable) terminal.write(`${summary.text}\n`);
-  else logger.info(summary.text, summary.fields);
+  report(closingSummary(collector.snapshot().exporters, config));
   if (fatal !== undefined) {
     process.stderr.write(`ferry: ${fatal.message}\n`);
     return EXIT.failure;
   }
-  return exitStatusOf(report);
+  return exitStatusOf(shutdown);
 }
 
 function exitStatusOf(report: ShutdownReport): number {
