@@ -64,7 +64,7 @@ describe('ferry run, from start to stop', () => {
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(existsSync(join(elsewhere, '.ferry'))).toBe(false);
-    expect(summaryOf(run)).toEqual([{ pipeline: 'events', exporter: 'file', delivered: 120, queued: 0, deadLettered: 0, archive }]);
+    expect(summaryOf(run)).toEqual([{ pipeline: 'events', exporter: 'file', delivered: 120, queued: 0, deadLettered: 0, lost: 0, archive }]);
   });
 
   it('says what it resumed and how much was queued, and sums up each run: delivered, queued, dead-lettered', async () => {
@@ -94,8 +94,8 @@ describe('ferry run, from start to stop', () => {
     expect(await first.exited).toBe(0);
     expect(first.stderr()).toContain(`storage: new, in ${storage}`);
     expect(summaryOf(first)).toEqual([
-      { pipeline: 'events', exporter: 'file', delivered: 50, queued: 0, deadLettered: 0, archive: join(ws.dir, 'archive') },
-      { pipeline: 'events', exporter: 'http_ndjson', delivered: 0, queued: 50, deadLettered: 0 },
+      { pipeline: 'events', exporter: 'file', delivered: 50, queued: 0, deadLettered: 0, lost: 0, archive: join(ws.dir, 'archive') },
+      { pipeline: 'events', exporter: 'http_ndjson', delivered: 0, queued: 50, deadLettered: 0, lost: 0 },
     ]);
 
     sink.otherwise = { status: 200 };
@@ -105,8 +105,8 @@ describe('ferry run, from start to stop', () => {
     second.signal('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(summaryOf(second)).toEqual([
-      { pipeline: 'events', exporter: 'file', delivered: 0, queued: 0, deadLettered: 0, archive: join(ws.dir, 'archive') },
-      { pipeline: 'events', exporter: 'http_ndjson', delivered: 50, queued: 0, deadLettered: 0 },
+      { pipeline: 'events', exporter: 'file', delivered: 0, queued: 0, deadLettered: 0, lost: 0, archive: join(ws.dir, 'archive') },
+      { pipeline: 'events', exporter: 'http_ndjson', delivered: 50, queued: 0, deadLettered: 0, lost: 0 },
     ]);
   });
 
