@@ -26,7 +26,7 @@ export { replayDeadLetters } from './deadletters/replay.js';
 export type { ReplayOptions, ReplayResult } from './deadletters/replay.js';
 export { summarizeDeadLetters } from './deadletters/summary.js';
 export type { DeadLetterSummary } from './deadletters/summary.js';
-export { readDeadLetters, deadLetterFiles } from './deadletters/store.js';
+export { readDeadLetters, deadLetterFiles, unreadableFiles } from './deadletters/store.js';
 export type { DeadLetterEntry } from './deadletters/store.js';
 export { StorageError } from './log/disk/disk-errors.js';
 export { readStoredBooks } from './log/disk/stored-books.js';

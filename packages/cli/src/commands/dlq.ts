@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, readStoredBooks, replayDeadLetters, summarizeDeadLetters, Terminal, type StoredBooks } from '@ferry/host';
+import { createLogger, loadConfig, readStoredBooks, replayDeadLetters, summarizeDeadLetters, Terminal, unreadableFiles, type StoredBooks } from '@ferry/host';
 import { EXIT } from '../exit-codes.js';
 import { formatCount } from '../format.js';
 import { reportFailure } from '../output.js';
@@ -38,12 +38,13 @@ function booksLines(b: StoredBooks): string[] {
 export async function dlqList(options: { config: string; json?: boolean }): Promise<number> {
   const storage = await storageOf(options.config);
   if (typeof storage === 'number') return storage;
-  const [books, summaries] = await Promise.all([readStoredBooks(storage.directory), summarizeDeadLetters(storage.directory)]);
+  const [books, summaries, unreadable] = await Promise.all([readStoredBooks(storage.directory), summarizeDeadLetters(storage.directory), unreadableFiles(storage.directory)]);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ books, deadLetters: summaries }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ books, deadLetters: summaries, unreadable }, null, 2)}\n`);
     return EXIT.ok;
   }
   for (const b of books) process.stdout.write(`${booksLines(b).join('\n')}\n`);
+  for (const u of unreadable) process.stdout.write(`exporter "${u.exporter}": ${formatCount(u.lines)} dead letters that could not be read are kept in ${u.path} (not replayable: inspect them by hand)\n`);
   if (summaries.length === 0) {
     process.stdout.write('no dead letters\n');
     return EXIT.ok;
@@ -51,6 +52,7 @@ export async function dlqList(options: { config: string; json?: boolean }): Prom
   for (const s of summaries) {
     process.stdout.write(`exporter "${s.exporter}": ${s.events} event${s.events === 1 ? '' : 's'} dead-lettered (${s.oldest} … ${s.newest})${s.replaying ? ' [left by an interrupted replay]' : ''}\n`);
     for (const r of s.reasons) process.stdout.write(`  ${String(r.events).padStart(8)}  ${r.reason}\n`);
+    if (s.unreadable > 0) process.stdout.write(`  ${String(s.unreadable).padStart(8)}  lines that cannot be read (a replay keeps them aside)\n`);
   }
   return EXIT.ok;
 }
@@ -63,7 +65,7 @@ export async function dlqReplay(options: { config: string; exporter?: string; ti
     const results = await replayDeadLetters({ loaded, ...(options.exporter ? { exporter: options.exporter } : {}), logger, timeoutMs: Number(options.timeout) * 1000 });
     if (results.length === 0) process.stdout.write('no dead letters to replay\n');
     for (const r of results) {
-      process.stdout.write(`exporter "${r.exporter}": ${r.replayed} delivered, ${r.deadLetteredAgain} dead-lettered again, ${r.putBack} put back (not taken before the timeout)\n`);
+      process.stdout.write(`exporter "${r.exporter}": ${r.replayed} delivered, ${r.deadLetteredAgain} dead-lettered again, ${r.putBack} put back (not taken before the timeout)${r.unreadable > 0 ? `, ${r.unreadable} unreadable kept aside` : ''}\n`);
     }
     return results.some((r) => r.putBack > 0 || r.deadLetteredAgain > 0) ? EXIT.failure : EXIT.ok;
   } catch (error) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readdir } from 'node:fs/promises';
+import { appendFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Collector } from '../collector/collector.js';
 import { silentLogger } from '../telemetry/logger.js';
@@ -9,7 +9,7 @@ import { destination, destinations } from '../testing/plugins/memory-exporter.js
 import { driven, receivers } from '../testing/plugins/list-receiver.js';
 import { summarizeDeadLetters } from './summary.js';
 import { replayDeadLetters } from './replay.js';
-import { deadLetterFiles, readDeadLetters } from './store.js';
+import { deadLetterFiles, readDeadLetters, unreadableFiles } from './store.js';
 
 let dir: { path: string; cleanup: () => Promise<void> };
 beforeEach(async () => {
@@ -58,10 +58,30 @@ describe('dead letters on disk', () => {
 
     destination('bq').received.length = 0;
     const results = await replayDeadLetters({ loaded, logger: silentLogger(), timeoutMs: 5000 });
-    expect(results).toEqual([{ exporter: 'memory/bq', replayed: 4, deadLetteredAgain: 0, putBack: 0 }]);
+    expect(results).toEqual([{ exporter: 'memory/bq', replayed: 4, deadLetteredAgain: 0, unreadable: 0, putBack: 0 }]);
     expect(destination('bq').received.flatMap((b) => b.events.map((e) => e.id))).toEqual(['evt_00000000', 'evt_00000001', 'evt_00000004', 'evt_00000005']);
     expect(await summarizeDeadLetters(store)).toEqual([]);
     expect(await readdir(join(store, 'deadletters'))).toEqual([]);
+  });
+
+  it('keeps dead letters it cannot read aside, counted, instead of dropping them with the replayed file', async () => {
+    const store = join(dir.path, 'store');
+    const loaded = await loadTestConfig(dir.path, config(store));
+    destination('bq').script.push('permanent');
+    const collector = new Collector({ loaded, logger: silentLogger() });
+    await collector.start();
+    await driven('in').next!.consume(makeEvents(2));
+    await eventually(() => collector.snapshot().exporters[0]!.queued === 0, 'the batch to be dead-lettered');
+    await collector.shutdown();
+    const [file] = await deadLetterFiles(store);
+    // A power cut tore a line, and another was damaged.
+    await appendFile(file!.path, '{"at":"2026-12-02T00:00:00Z","exporter":"memory/bq","pip\nnot json at all\n');
+    expect(await summarizeDeadLetters(store)).toEqual([expect.objectContaining({ events: 2, unreadable: 2 })]);
+
+    const results = await replayDeadLetters({ loaded, logger: silentLogger(), timeoutMs: 5000 });
+    expect(results).toEqual([{ exporter: 'memory/bq', replayed: 2, deadLetteredAgain: 0, unreadable: 2, putBack: 0 }]);
+    expect(await unreadableFiles(store)).toEqual([{ exporter: 'memory~bq', path: join(store, 'deadletters', 'memory~bq.unreadable'), lines: 2 }]);
+    expect(await readFile(join(store, 'deadletters', 'memory~bq.unreadable'), 'utf8')).toBe('{"at":"2026-12-02T00:00:00Z","exporter":"memory/bq","pip\nnot json at all\n');
   });
 
   it('puts back what a still-failing destination did not take, and refuses to run beside a live collector', async () => {
@@ -77,7 +97,7 @@ describe('dead letters on disk', () => {
 
     destination('bq').script.push(...Array.from({ length: 10_000 }, () => 'retry' as const));
     const results = await replayDeadLetters({ loaded, logger: silentLogger(), timeoutMs: 100 });
-    expect(results).toEqual([{ exporter: 'memory/bq', replayed: 0, deadLetteredAgain: 0, putBack: 2 }]);
+    expect(results).toEqual([{ exporter: 'memory/bq', replayed: 0, deadLetteredAgain: 0, unreadable: 0, putBack: 2 }]);
     expect((await summarizeDeadLetters(store))[0]).toMatchObject({ events: 2, reasons: [{ reason: 'destination refused the batch (scripted)', events: 2 }] });
   });
 });

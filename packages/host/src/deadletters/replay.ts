@@ -9,7 +9,7 @@ import { acquireLock } from '../log/disk/lock.js';
 import { ExporterRunner } from '../delivery/runner.js';
 import { resolveBatchPolicy } from '../delivery/policy.js';
 import { Telemetry } from '../telemetry/metrics.js';
-import { deadLetterFiles, DiskDeadLetters, readDeadLetters, removeReplayed, takeForReplay, type DeadLetterEntry } from './store.js';
+import { deadLetterFiles, DiskDeadLetters, readDeadLetters, removeReplayed, takeForReplay, unreadableFile, type DeadLetterEntry } from './store.js';
 
 export interface ReplayOptions {
   readonly loaded: Pick<LoadedConfig, 'config' | 'registry'>;
@@ -24,6 +24,8 @@ export interface ReplayResult {
   readonly exporter: string;
   readonly replayed: number;
   readonly deadLetteredAgain: number;
+  /** Lines that could not be read: kept in `<exporter>.unreadable` beside the dead letters, not replayed. */
+  readonly unreadable: number;
   /** Put back as dead letters because the destination did not take them before the timeout. */
   readonly putBack: number;
 }
@@ -49,7 +51,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
     const results: ReplayResult[] = [];
     for (const file of await deadLetterFiles(storage.directory)) {
       if (options.exporter !== undefined && file.exporter !== safeName(options.exporter)) continue;
-      results.push(await replayFile(options, await takeForReplay(file), storage.directory));
+      results.push(await replayFile(options, await takeForReplay(file), storage.directory, file.exporter));
     }
     return results;
   } finally {
@@ -57,12 +59,24 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   }
 }
 
-async function replayFile(options: ReplayOptions, path: string, storageDirectory: string): Promise<ReplayResult> {
-  const first = await readDeadLetters(path).next();
+/** Appends lines no reader could decode to the exporter's `.unreadable` file, saying so. */
+async function keepUnreadable(lines: readonly string[], storageDirectory: string, exporter: string, logger: Logger): Promise<void> {
+  if (lines.length === 0) return;
+  const kept = unreadableFile(storageDirectory, exporter);
+  await appendFile(kept, `${lines.join('\n')}\n`);
+  logger.error(`${lines.length} dead letters of exporter "${exporter}" could not be read and were not replayed; they are kept in ${kept}`, { unreadable: lines.length, file: kept });
+}
+
+async function replayFile(options: ReplayOptions, path: string, storageDirectory: string, fileExporter: string): Promise<ReplayResult> {
+  // A line that cannot be read is kept aside, never dropped with the replayed file.
+  const unreadable: string[] = [];
+  const first = await readDeadLetters(path, (_line, text) => unreadable.push(text)).next();
   if (first.done) {
+    await keepUnreadable(unreadable, storageDirectory, fileExporter, options.logger);
     await removeReplayed(path);
-    return { exporter: '', replayed: 0, deadLetteredAgain: 0, putBack: 0 };
+    return { exporter: fileExporter, replayed: 0, deadLetteredAgain: 0, unreadable: unreadable.length, putBack: 0 };
   }
+  unreadable.length = 0;
   const { exporter: id, pipeline } = first.value;
   if (options.loaded.config.exporters[id] === undefined) {
     throw new Error(`dead letters of exporter "${id}" cannot be replayed: it is not in this config (left in ${path})`);
@@ -106,11 +120,12 @@ async function replayFile(options: ReplayOptions, path: string, storageDirectory
     void log.append(chunk.map((entry) => entry.event), lines);
     chunk = [];
   };
-  for await (const entry of readDeadLetters(path, (line) => logger.warn(`unreadable dead letter skipped (line ${line} of ${path})`))) {
+  for await (const entry of readDeadLetters(path, (_line, text) => unreadable.push(text))) {
     chunk.push(entry);
     if (chunk.length >= FEED_CHUNK) await feed();
   }
   if (chunk.length > 0) await feed();
+  await keepUnreadable(unreadable, storageDirectory, id, logger);
   await runner.drain(deadline);
   abort.abort();
   await runner.stop();
@@ -118,7 +133,7 @@ async function replayFile(options: ReplayOptions, path: string, storageDirectory
   // Everything from the first letter not finished on is kept (some after it may have been delivered: at-least-once).
   const putBack = cursor.committed < log.endSeq ? await putBackRest(path, cursor.committed, storageDirectory, id) : 0;
   await removeReplayed(path);
-  return { exporter: id, replayed: recorder.counts.sent, deadLetteredAgain: recorder.counts.failed, putBack };
+  return { exporter: id, replayed: recorder.counts.sent, deadLetteredAgain: recorder.counts.failed, unreadable: unreadable.length, putBack };
 }
 
 /** Appends the letters from index `from` on back to the exporter's live dead-letter file. */

@@ -19,6 +19,8 @@ export interface DeadLetterEntry {
 
 const LIVE_SUFFIX = '.ndjson';
 const REPLAY_MARK = '.replaying-';
+/** Lines of dead-letter files that could not be read, kept aside by a replay (never dropped). */
+const UNREADABLE_SUFFIX = '.unreadable';
 
 export function deadLetterDirectory(storageDirectory: string): string {
   return join(storageDirectory, 'deadletters');
@@ -98,18 +100,45 @@ export async function deadLetterFiles(storageDirectory: string): Promise<DeadLet
     });
 }
 
-/** Streams the entries of one file; a line that cannot be read is reported, not fatal. */
-export async function* readDeadLetters(path: string, onBadLine: (line: number) => void = () => {}): AsyncGenerator<DeadLetterEntry> {
+/** Where a replay keeps the lines of an exporter's dead letters it could not read. */
+export function unreadableFile(storageDirectory: string, exporter: string): string {
+  return join(deadLetterDirectory(storageDirectory), `${safeName(exporter)}${UNREADABLE_SUFFIX}`);
+}
+
+/** Dead-letter lines a replay could not read, kept per exporter: where, and how many lines. */
+export async function unreadableFiles(storageDirectory: string): Promise<Array<{ exporter: string; path: string; lines: number }>> {
+  const directory = deadLetterDirectory(storageDirectory);
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return [];
+  }
+  const found: Array<{ exporter: string; path: string; lines: number }> = [];
+  for (const name of names.filter((n) => n.endsWith(UNREADABLE_SUFFIX)).sort()) {
+    const path = join(directory, name);
+    let lines = 0;
+    for await (const line of createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity })) if (line.trim() !== '') lines++;
+    found.push({ exporter: name.slice(0, -UNREADABLE_SUFFIX.length), path, lines });
+  }
+  return found;
+}
+
+/** Streams the entries of one file; a line that cannot be read is handed to `onBadLine`, not fatal. */
+export async function* readDeadLetters(path: string, onBadLine: (line: number, text: string) => void = () => {}): AsyncGenerator<DeadLetterEntry> {
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
   let number = 0;
   for await (const line of lines) {
     number++;
     if (line.trim() === '') continue;
+    let entry: DeadLetterEntry;
     try {
-      yield JSON.parse(line) as DeadLetterEntry;
+      entry = JSON.parse(line) as DeadLetterEntry;
     } catch {
-      onBadLine(number);
+      onBadLine(number, line);
+      continue;
     }
+    yield entry;
   }
 }
 

@@ -10,6 +10,8 @@ export interface DeadLetterSummary {
   readonly pipelines: readonly string[];
   /** Left over from an interrupted replay; replayed again by the next `ferry dlq replay`. */
   readonly replaying: boolean;
+  /** Lines that cannot be read (not counted in `events`); a replay keeps them in `unreadableFile`. */
+  readonly unreadable: number;
 }
 
 /** What `ferry dlq list` shows: per exporter, how many events, why, and since when. */
@@ -22,7 +24,8 @@ export async function summarizeDeadLetters(storageDirectory: string): Promise<De
     let exporter = file.exporter;
     const reasons = new Map<string, number>();
     const pipelines = new Set<string>();
-    for await (const entry of readDeadLetters(file.path)) {
+    let unreadable = 0;
+    for await (const entry of readDeadLetters(file.path, () => unreadable++)) {
       events++;
       exporter = entry.exporter;
       if (oldest === undefined || entry.at < oldest) oldest = entry.at;
@@ -30,7 +33,7 @@ export async function summarizeDeadLetters(storageDirectory: string): Promise<De
       reasons.set(entry.reason, (reasons.get(entry.reason) ?? 0) + 1);
       pipelines.add(entry.pipeline);
     }
-    if (events === 0) continue;
+    if (events === 0 && unreadable === 0) continue;
     summaries.push({
       exporter,
       events,
@@ -39,6 +42,7 @@ export async function summarizeDeadLetters(storageDirectory: string): Promise<De
       reasons: [...reasons].sort((a, b) => b[1] - a[1]).map(([reason, count]) => ({ reason, events: count })),
       pipelines: [...pipelines],
       replaying: file.replaying,
+      unreadable,
     });
   }
   return summaries;
