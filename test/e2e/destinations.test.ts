@@ -8,6 +8,7 @@ import { startDatadogIntake, type DatadogIntake } from '@ferry/exporter-datadog/
 import { runFerry, type FerryProcess } from '../support/ferry-process.js';
 import { eventually } from '../support/archive.js';
 import { workspace } from '../support/workspace.js';
+import { expectBooksBalanced } from '../support/books.js';
 
 const DD_KEY = 'dd_e2e_key_0123456789';
 let s3: S3Peer;
@@ -74,6 +75,7 @@ describe('ferry run: Grantex → S3, BigQuery and Datadog at once, on their wire
     await eventually(async () => (await s3Ids()).length === 3000 && bigqueryIds().length === 3000 && datadogIds().length === 3000, 'every destination to have every event');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    for (const books of expectBooksBalanced(run, ['s3', 'bigquery', 'datadog'])) expect(books).toMatchObject({ accepted: 3000, delivered: 3000, deadLettered: 0, queued: 0 });
     expect(sorted(await s3Ids())).toEqual(expected);
     expect(sorted(bigqueryIds())).toEqual(expected);
     expect(sorted(datadogIds())).toEqual(expected);
@@ -102,6 +104,7 @@ describe('ferry run: Grantex → S3, BigQuery and Datadog at once, on their wire
     await eventually(() => new Set(datadogIds()).size === 2000, 'Datadog to catch up once it recovers');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    for (const books of expectBooksBalanced(run, ['s3', 'bigquery', 'datadog'])) expect(books).toMatchObject({ accepted: 2000, delivered: 2000, deadLettered: 0, queued: 0 });
     for (const ids of [await s3Ids(), bigqueryIds(), datadogIds()]) expect(new Set(ids)).toEqual(expected);
     expect([...bigquery.violations, ...datadog.violations]).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { runFerry } from '../support/ferry-process.js';
 import { archivedEvents, eventually } from '../support/archive.js';
 import { freePort } from '../support/ports.js';
 import { workspace } from '../support/workspace.js';
+import { expectBooksBalanced } from '../support/books.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -69,5 +70,9 @@ describe('a full disk under the queue, through the real binary', () => {
     expect(run.stderr()).toContain('storage is writable again');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    const [books] = expectBooksBalanced(run, ['file']);
+    // A delivery whose answer timed out is sent again by the sender and accepted again: at least 500.
+    expect(books!.accepted).toBeGreaterThanOrEqual(500);
+    expect(books).toMatchObject({ delivered: books!.accepted, deadLettered: 0, lost: 0, queued: 0 });
   });
 });

@@ -6,6 +6,8 @@ import { ROOT, runFerry, type FerryProcess } from '../support/ferry-process.js';
 import { archivedEvents, eventually, readArchive } from '../support/archive.js';
 import { expectBooksBalanced } from '../support/books.js';
 import { parseArchiveKey } from '@ferry/archive';
+import { startS3Peer } from '@ferry/exporter-s3/testing';
+import { gunzipSync } from 'node:zlib';
 import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
 import { freePort, peakRss } from '../support/ports.js';
 import { workspace } from '../support/workspace.js';
@@ -17,8 +19,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function ferry(config: string): FerryProcess {
-  const process = runFerry(['run', '--config', config]);
+function ferry(config: string, env?: NodeJS.ProcessEnv): FerryProcess {
+  const process = runFerry(['run', '--config', config], env === undefined ? {} : { env });
   cleanups.push(async () => {
     if (process.child.exitCode === null && process.child.signalCode === null) process.signal('SIGKILL');
     await process.exited;
@@ -30,6 +32,10 @@ async function sink(): Promise<NdjsonSink> {
   const s = await startNdjsonSink();
   cleanups.push(() => s.close());
   return s;
+}
+
+function ndjsonEvents(body: Buffer): FerryEvent[] {
+  return body.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FerryEvent);
 }
 
 function duplicates(events: readonly FerryEvent[]): number {
@@ -82,6 +88,7 @@ describe('guaranteed delivery, through the real binary', () => {
     }, `every acknowledged event in the archive and at the destination (destination holds ${destination.events.length})`, 90_000);
     last.signal('SIGTERM');
     expect(await last.exited).toBe(0);
+    expectBooksBalanced(last, ['file', 'http_ndjson']);
 
     const archived = await archivedEvents(archive);
     const byId = new Map(deliveries.acknowledged.map((e) => [e.id, e]));
@@ -96,24 +103,27 @@ describe('guaranteed delivery, through the real binary', () => {
     expect(duplicates(archived) + duplicates(destination.events)).toBeLessThan(2500);
   }, 240_000);
 
-  it('makes no duplicate of its own across kill -9 while batches are written but not committed: a batch sent again lands under its own key', async () => {
+  it('makes no duplicate of its own across kill -9 while batches are written but not committed: a batch sent again lands under its own key, in a file archive and in S3', async () => {
     const ws = await workspace();
     cleanups.push(ws.cleanup);
     const port = await freePort();
     const archive = join(ws.dir, 'archive');
+    const s3 = await startS3Peer({ buckets: ['archive'] });
+    cleanups.push(() => s3.close());
     const config = await ws.config({
       storage: { directory: join(ws.dir, 'storage') },
       receivers: { webhook: { endpoint: `127.0.0.1:${port}`, secret: SECRET } },
       processors: { batch: { batchSize: 40, flushIntervalMs: 200 } },
-      exporters: { file: { directory: archive } },
-      service: { pipelines: { events: { receivers: ['webhook'], processors: ['batch'], exporters: ['file'] } }, shutdownTimeoutMs: 5000 },
+      exporters: { file: { directory: archive }, s3: { bucket: 'archive', endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' } },
+      service: { pipelines: { events: { receivers: ['webhook'], processors: ['batch'], exporters: ['file', 's3'] } }, shutdownTimeoutMs: 5000 },
     });
+    const env = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
     const total = 2400;
     const deliveries = deliverWebhooks({ url: `http://127.0.0.1:${port}/webhooks/grantex`, secret: SECRET, total, rate: 100, concurrency: 4, seed: 33, retry: { initialDelayMs: 50, maxDelayMs: 300 }, requestTimeoutMs: 3000 });
     cleanups.push(() => deliveries.stop());
     const objects = async () => (await readArchive(archive)).length;
     for (let kill = 0; kill < 3; kill++) {
-      const run = ferry(config);
+      const run = ferry(config, env);
       await run.waitFor('listening for webhook deliveries');
       // Kill right after a batch lands: its commit is saved at most every 200 ms, so it is written but not committed.
       const before = await objects();
@@ -121,33 +131,39 @@ describe('guaranteed delivery, through the real binary', () => {
       run.signal('SIGKILL');
       expect(await run.exited).toBe(137);
     }
-    const last = ferry(config);
+    const last = ferry(config, env);
     await deliveries.done;
     const acknowledged = new Set(deliveries.acknowledged.map((e) => e.id));
+    // Archive objects only (the exporter's start check leaves a marker object of its own).
+    const inS3 = async () =>
+      (await s3.objects('archive')).filter((o) => parseArchiveKey(o.key) !== undefined).map((o) => ({ key: o.key, events: ndjsonEvents(o.key.endsWith('.gz') ? gunzipSync(o.body) : o.body) }));
     await eventually(async () => {
       const archived = new Set((await archivedEvents(archive)).map((e) => e.id));
-      return [...acknowledged].every((id) => archived.has(id));
-    }, 'every acknowledged delivery in the archive', 90_000);
+      const inBucket = new Set((await inS3()).flatMap((o) => o.events.map((e) => e.id)));
+      return [...acknowledged].every((id) => archived.has(id) && inBucket.has(id));
+    }, 'every acknowledged delivery in the archive and the bucket', 90_000);
     last.signal('SIGTERM');
     expect(await last.exited).toBe(0);
-    expectBooksBalanced(last, ['file']);
+    expectBooksBalanced(last, ['file', 's3']);
 
-    // Every log sequence number lands in exactly one object: a batch cut again after a kill is the same batch, under the same key.
-    const bySeq = new Map<number, string[]>();
-    const seqsById = new Map<string, Set<number>>();
-    for (const object of await readArchive(archive)) {
-      const firstSeq = parseArchiveKey(object.key)!.firstSeq;
-      object.events.forEach((event, i) => {
-        bySeq.set(firstSeq + i, [...(bySeq.get(firstSeq + i) ?? []), object.key]);
-        seqsById.set(event.id, (seqsById.get(event.id) ?? new Set()).add(firstSeq + i));
-      });
+    for (const [where, objects] of [['file archive', await readArchive(archive)], ['S3 bucket', await inS3()]] as const) {
+      // Every log sequence number lands in exactly one object: a batch cut again after a kill is the same batch, under the same key.
+      const bySeq = new Map<number, string[]>();
+      const seqsById = new Map<string, Set<number>>();
+      for (const object of objects) {
+        const firstSeq = parseArchiveKey(object.key)!.firstSeq;
+        object.events.forEach((event, i) => {
+          bySeq.set(firstSeq + i, [...(bySeq.get(firstSeq + i) ?? []), object.key]);
+          seqsById.set(event.id, (seqsById.get(event.id) ?? new Set()).add(firstSeq + i));
+        });
+      }
+      const doubled = [...bySeq].filter(([, keys]) => keys.length > 1);
+      expect(doubled, `${where}: log positions in more than one object: ${doubled.slice(0, 5).map(([seq, keys]) => `${seq}: ${keys.join(', ')}`).join('; ')}`).toEqual([]);
+      // What is left are the sender's own retries (a delivery accepted, then the answer lost to a kill), each a separate log entry.
+      const resent = [...seqsById.values()].filter((seqs) => seqs.size > 1).length;
+      expect(resent, where).toBeLessThanOrEqual(3 * 4);
+      expect(seqsById.size, where).toBe(total);
     }
-    const doubled = [...bySeq].filter(([, keys]) => keys.length > 1);
-    expect(doubled, `log positions archived in more than one object: ${doubled.slice(0, 5).map(([seq, keys]) => `${seq}: ${keys.join(', ')}`).join('; ')}`).toEqual([]);
-    // What is left are the sender's own retries (a delivery accepted, then the answer lost to a kill), each a separate log entry.
-    const resent = [...seqsById.values()].filter((seqs) => seqs.size > 1).length;
-    expect(resent).toBeLessThanOrEqual(3 * 4);
-    expect(seqsById.size).toBe(total);
   }, 240_000);
 
   it('keeps a healthy exporter at its pace while another is down, then lets it catch up with nothing lost', async () => {
@@ -174,6 +190,11 @@ describe('guaranteed delivery, through the real binary', () => {
     await eventually(() => new Set(destination.events.map((e) => e.id)).size === 3000, 'the recovered destination to catch up');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    const books = expectBooksBalanced(run, ['file', 'http_ndjson']);
+    expect(books.map((b) => [b.exporter, b.accepted, b.delivered, b.queued])).toEqual([
+      ['file', 3000, 3000, 0],
+      ['http_ndjson', 3000, 3000, 0],
+    ]);
     expect(new Set(destination.events.map((e) => e.id))).toEqual(new Set(source.delivered.map((e) => e.id)));
   });
 
@@ -204,6 +225,8 @@ describe('guaranteed delivery, through the real binary', () => {
     await eventually(() => new Set(destination.events.map((e) => e.id)).size === 2000, 'every event despite the faults');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    // Delivered counts each event once, though a batch whose answer was reset reached the destination twice.
+    expect(expectBooksBalanced(run, ['http_ndjson'])[0]).toMatchObject({ accepted: 2000, delivered: 2000, deadLettered: 0, queued: 0 });
     expect(destination.malformed).toEqual([]);
     expect(destination.requests.resets).toBe(2);
     expect(destination.requests.byStatus.get(429)).toBe(1);
@@ -232,6 +255,7 @@ describe('guaranteed delivery, through the real binary', () => {
     await run.waitFor('received 150,000', 30_000);
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    expect(expectBooksBalanced(run, ['file'])[0]).toMatchObject({ accepted: 150_000, delivered: 0, queued: 150_000 });
     expect(run.stderr()).toContain('150000 events not yet delivered to exporter \\"file\\" in pipeline \\"events\\"; they stay queued on disk for the next start');
   });
 
@@ -259,5 +283,6 @@ describe('guaranteed delivery, through the real binary', () => {
     await eventually(async () => (await archivedEvents(archive)).length === 20, 'the good deliveries in the archive');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    expect(expectBooksBalanced(run, ['file'])[0]).toMatchObject({ accepted: 20, delivered: 20, queued: 0 });
   });
 });

@@ -7,6 +7,7 @@ import { ferry, runFerry, type FerryProcess } from '../support/ferry-process.js'
 import { archivedEvents, eventually } from '../support/archive.js';
 import { freePort } from '../support/ports.js';
 import { workspace } from '../support/workspace.js';
+import { expectBooksBalanced } from '../support/books.js';
 
 const SECRET = 'chain-secret-for-e2e-0123';
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -53,6 +54,7 @@ describe('tamper evidence through the real binary', () => {
     await eventually(async () => (await archivedEvents(archive)).length === 1500 && (await s3.objects('audit-archive', 'grantex-events/2')).reduce((n, o) => n + o.body.toString().split('\n').length - 1, 0) === 1500, 'both archives');
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    for (const books of expectBooksBalanced(run, ['file', 's3'])) expect(books).toMatchObject({ accepted: 1500, delivered: 1500, queued: 0 });
 
     const env = { FERRY_VERIFY_SECRET: SECRET, ...s3Env };
     const local = await ferry(['verify', archive], { env });
@@ -106,6 +108,7 @@ describe('tamper evidence through the real binary', () => {
     }, 'every acknowledged delivery in the archive');
     last.signal('SIGTERM');
     expect(await last.exited).toBe(0);
+    expectBooksBalanced(last, ['file']);
     const result = await ferry(['verify', archive], { env: { FERRY_VERIFY_SECRET: SECRET } });
     console.log(result.stdout.split('\n').slice(0, 3).join('\n'));
     expect(result.stdout).not.toContain('BROKEN');
@@ -139,6 +142,7 @@ describe('tamper evidence through the real binary', () => {
     await eventually(async () => (await archivedEvents(archive)).length === 800, 'both collectors\' events');
     for (const run of runs) run.signal('SIGTERM');
     for (const run of runs) expect(await run.exited).toBe(0);
+    for (const run of runs) expect(expectBooksBalanced(run, ['file'])[0]).toMatchObject({ accepted: 400, delivered: 400, queued: 0 });
     const result = await ferry(['verify', archive]);
     expect(result.stdout).toContain('writer east: 400 records verified');
     expect(result.stdout).toContain('writer west: 400 records verified');

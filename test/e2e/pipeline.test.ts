@@ -5,6 +5,7 @@ import type { FerryEvent } from '@ferry/sdk';
 import { runFerry, type FerryProcess } from '../support/ferry-process.js';
 import { archivedEvents, eventually, withoutEnvelope } from '../support/archive.js';
 import { workspace } from '../support/workspace.js';
+import { expectBooksBalanced } from '../support/books.js';
 
 const KEY = 'e2e-key';
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -60,6 +61,7 @@ describe('ferry run: Grantex stream → filter → batch → file', () => {
       expect(await run.exited).toBe(0);
       const archived = (await archivedEvents(archive)).map(withoutEnvelope);
       expect(archived).toEqual(expected);
+      expect(expectBooksBalanced(run, ['file'])[0]).toMatchObject({ resumed: 0, accepted: expected.length, delivered: expected.length, queued: 0 });
       expect(archived.some((e) => e.type.startsWith('budget.'))).toBe(false);
       expect(source.delivered.some((e) => e.type.startsWith('budget.'))).toBe(true);
       expect(source.connections).toBeGreaterThanOrEqual(5);
@@ -81,6 +83,7 @@ describe('ferry run: Grantex stream → filter → batch → file', () => {
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
     expect((await archivedEvents(archive)).map(withoutEnvelope)).toEqual(kept(source.delivered));
+    expect(expectBooksBalanced(run, ['file'])[0]).toMatchObject({ accepted: kept(source.delivered).length, delivered: kept(source.delivered).length, queued: 0 });
   });
 
   it('exits at once on a second signal', async () => {
@@ -112,6 +115,7 @@ describe('ferry run: Grantex stream → filter → batch → file', () => {
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain(`Grantex refused the API key (401) at ${source.url}/v1/events/stream: check receivers.grantex.apiKey`);
     expect(run.stderr()).toContain('no receiver is working');
+    expect(expectBooksBalanced(run, ['file'])[0]).toMatchObject({ accepted: 0, delivered: 0, queued: 0 });
     expect(run.stderr() + run.stdout()).not.toContain('wrong-key-1234');
   });
 
