@@ -22,6 +22,14 @@ export interface Batch {
   readonly receivedAt: number;
   /** The pipeline log sequence number of the first event (0 when not from a log). */
   readonly firstSeq: number;
+  /** The pipeline whose log the batch was cut from (`''` when not from a log, such as a dead-letter replay). */
+  readonly pipeline: string;
+  /**
+   * The log sequence number of the event at `index` (meaningful when `pipeline` is set):
+   * `firstSeq + index` in a batch as cut, kept through `select`, so a retried subset still
+   * says where each of its events sits in the log.
+   */
+  seq(index: number): number;
   /** The NDJSON body: every line followed by a newline. */
   ndjson(): Buffer;
   /** A batch of a subset of these events, keeping their order and texts. */
@@ -33,18 +41,22 @@ export interface BatchSource {
   readonly lines?: readonly string[];
   readonly receivedAt?: number;
   readonly firstSeq?: number;
+  readonly pipeline?: string;
 }
 
 class EventBatch implements Batch {
   readonly receivedAt: number;
   readonly firstSeq: number;
+  readonly pipeline: string;
+  /** For a selection: each event's offset from `firstSeq` in the batch as cut. */
+  readonly #offsets: readonly number[] | undefined;
   #events: readonly FerryEvent[] | undefined;
   #lines: readonly string[] | undefined;
   #bytes: number | undefined;
   #id: string | undefined;
   #body: Buffer | undefined;
 
-  constructor(source: BatchSource) {
+  constructor(source: BatchSource, offsets?: readonly number[]) {
     if (source.events === undefined && source.lines === undefined) throw new TypeError('a batch needs events or lines');
     if (source.events !== undefined && source.lines !== undefined && source.events.length !== source.lines.length) {
       throw new TypeError('a batch needs as many lines as events');
@@ -53,6 +65,12 @@ class EventBatch implements Batch {
     this.#lines = source.lines;
     this.receivedAt = source.receivedAt ?? Date.now();
     this.firstSeq = source.firstSeq ?? 0;
+    this.pipeline = source.pipeline ?? '';
+    this.#offsets = offsets;
+  }
+
+  seq(index: number): number {
+    return this.firstSeq + (this.#offsets === undefined ? index : (this.#offsets[index] as number));
   }
 
   get events(): readonly FerryEvent[] {
@@ -95,7 +113,8 @@ class EventBatch implements Batch {
       ...(events ? { events: indexes.map((i) => events[i] as FerryEvent) } : {}),
       receivedAt: this.receivedAt,
       firstSeq: this.firstSeq,
-    });
+      pipeline: this.pipeline,
+    }, indexes.map((i) => (this.#offsets === undefined ? i : (this.#offsets[i] as number))));
   }
 
   get count(): number {

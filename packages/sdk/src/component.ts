@@ -84,7 +84,45 @@ export interface ReceiverContext<Config> extends ComponentContext<Config> {
 }
 
 export type ProcessorContext<Config> = ComponentContext<Config>;
-export type ExporterContext<Config> = ComponentContext<Config>;
+
+export interface ExporterContext<Config> extends ComponentContext<Config> {
+  /** How far the exporters of this collector have got through each pipeline's log. */
+  readonly progress: DeliveryProgress;
+}
+
+/**
+ * Where one exporter stands in one pipeline's log (sequence numbers are those of
+ * `Batch.seq`). Every event in `[origin, committed)` is finished for it, and
+ * `committed - origin = delivered + deadLettered + lost`. The figures only grow while the
+ * log lasts; with `storage` they survive restarts (a `queue.type: memory` exporter starts
+ * a new `origin` at every start, skipping what it had not taken).
+ */
+export interface ExporterProgress {
+  /** Where the exporter started reading this log: events below were never its to deliver. */
+  readonly origin: number;
+  /** Every event in `[origin, committed)` is delivered, dead-lettered or lost to damage. */
+  readonly committed: number;
+  /** Of those, how many were dead-lettered (kept, not delivered). */
+  readonly deadLettered: number;
+  /** Of those, how many were lost to damage on disk. */
+  readonly lost: number;
+}
+
+/**
+ * Lets an exporter learn how far another exporter of the same collector has delivered, for
+ * work that must wait on it: a database sink that drops old rows only once the archive has
+ * them, say. Read-only and cheap (no I/O): call it as often as needed.
+ */
+export interface DeliveryProgress {
+  /**
+   * Exporter `exporterId`'s standing in `pipeline`'s log (`Batch.pipeline`), or undefined
+   * when that exporter does not read that pipeline, or the pipeline has not started yet.
+   * An event `seq` was delivered by it only when `origin <= seq < committed` and none of
+   * that range was dead-lettered or lost: compare two readings to tell which range a
+   * dead letter fell in.
+   */
+  of(exporterId: string, pipeline: string): ExporterProgress | undefined;
+}
 
 /** State a processor keeps across restarts, stored with the pipeline's durable log. */
 export type ProcessorState = JsonValue;

@@ -21,6 +21,8 @@ export type {
   ReceiverContext,
   ProcessorContext,
   ExporterContext,
+  ExporterProgress,
+  DeliveryProgress,
   ProcessorState,
 } from './component.js';
 export type { DefinitionBase, ConfigOf } from './definition.js';

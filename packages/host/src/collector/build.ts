@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { BatchPolicy, ComponentKind, Exporter, ExporterDefinition, Logger, Processor, ProcessorDefinition, Receiver, ReceiverDefinition } from '@ferry/sdk';
+import type { BatchPolicy, ComponentKind, DeliveryProgress, Exporter, ExporterDefinition, Logger, Processor, ProcessorDefinition, Receiver, ReceiverDefinition } from '@ferry/sdk';
 import type { LoadedConfig, ResolvedConfig } from '../config/types.js';
 import { typeOf } from '../config/types.js';
 import type { Registry } from '../plugins/registry.js';
@@ -8,7 +8,7 @@ import type { DeliveryOptions, QueuePolicy } from '../delivery/policy.js';
 import { resolveBatchPolicy } from '../delivery/policy.js';
 import type { RetryPolicy } from '../delivery/backoff.js';
 import type { Telemetry, ComponentRecorder } from '../telemetry/metrics.js';
-import { componentContext, label, safeName } from './context.js';
+import { componentContext, exporterContext, label, safeName } from './context.js';
 import { ComponentFailedError } from './errors.js';
 import { GuardedComponent } from './guarded.js';
 
@@ -45,6 +45,8 @@ export interface BuildEnvironment {
   readonly telemetry: Telemetry;
   readonly signal: AbortSignal;
   readonly onComponentError: (kind: ComponentKind, id: string, error: Error) => void;
+  /** What exporters learn of each other's delivery (answers once the pipelines run). */
+  readonly progress: DeliveryProgress;
 }
 
 function split(config: Readonly<Record<string, unknown>>): { own: Record<string, unknown>; delivery: Record<string, unknown> } {
@@ -81,16 +83,19 @@ export function buildExporters(env: BuildEnvironment, ids: ReadonlySet<string>):
     const definition = definitionOf<ExporterDefinition>(registry, 'exporter', id);
     const { own, delivery } = split(config.exporters[id] ?? {});
     const recorder = env.telemetry.component('exporter', id);
-    const context = componentContext({
-      kind: 'exporter',
-      id,
-      config: Object.freeze(own),
-      logger: env.logger.child({ component: `exporter/${id}` }),
-      recorder,
-      storageDirectory: storageDirectory(config, 'exporter', id),
-      signal: env.signal,
-      onError: (error) => env.onComponentError('exporter', id, error),
-    });
+    const context = exporterContext(
+      {
+        kind: 'exporter',
+        id,
+        config: Object.freeze(own),
+        logger: env.logger.child({ component: `exporter/${id}` }),
+        recorder,
+        storageDirectory: storageDirectory(config, 'exporter', id),
+        signal: env.signal,
+        onError: (error) => env.onComponentError('exporter', id, error),
+      },
+      env.progress,
+    );
     const instance = create('exporter', id, () => definition.create(context));
     const maxInFlight = delivery.maxInFlight as number;
     built.set(id, {

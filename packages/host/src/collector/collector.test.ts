@@ -120,6 +120,35 @@ describe('the collector', () => {
     expect(letter?.fields).toMatchObject({ exporter: 'memory', reason: 'destination refused the batch (scripted)', ids: ['evt_00000000', 'evt_00000001'] });
   });
 
+  it("tells an exporter how far another of the same pipeline has got (ctx.progress), dead letters included, and where each batch's events sit in the log", async () => {
+    destination('archive').script.push('ok', 'permanent');
+    const collector = await collectorFor(
+      pipeline({ 'memory/sink': { name: 'sink', batchSize: 2, flushIntervalMs: 5 }, 'memory/archive': { name: 'archive', batchSize: 2, flushIntervalMs: 5, maxInFlight: 1 } }),
+    );
+    const progress = destination('sink').progress!;
+    expect(progress.of('memory/archive', 'events')).toBeUndefined(); // not started yet
+    await collector.start();
+    expect(progress.of('memory/archive', 'events')).toEqual({ origin: 0, committed: 0, deadLettered: 0, lost: 0 });
+    expect(progress.of('memory/archive', 'other')).toBeUndefined();
+    expect(progress.of('memory/nothing', 'events')).toBeUndefined();
+    await driven('in').next!.consume(makeEvents(6));
+    await eventually(() => progress.of('memory/archive', 'events')?.committed === 6, 'the archive past every event');
+    // [0, 2) delivered, [2, 4) dead-lettered, [4, 6) delivered.
+    expect(progress.of('memory/archive', 'events')).toEqual({ origin: 0, committed: 6, deadLettered: 2, lost: 0 });
+    const seqs = destination('sink').received.flatMap((b) => b.events.map((_, i) => `${b.pipeline}:${b.seq(i)}`));
+    expect(seqs).toEqual(['events:0', 'events:1', 'events:2', 'events:3', 'events:4', 'events:5']);
+  });
+
+  it('keeps each event\'s log position through a retried subset of a batch', async () => {
+    destination('out').script.push(() => ({ rejected: [{ index: 1, error: new RetryableError('stopped') }, { index: 3, error: new RetryableError('stopped') }] }));
+    const collector = await collectorFor(pipeline({ memory: { name: 'out', batchSize: 4, flushIntervalMs: 5, retry: fastRetry } }));
+    await collector.start();
+    await driven('in').next!.consume(makeEvents(4));
+    await eventually(() => destination('out').received.length === 2, 'the retry of the rejected events');
+    const retried = destination('out').received[1]!;
+    expect(retried.events.map((e, i) => [e.id, retried.seq(i)])).toEqual([['evt_00000001', 1], ['evt_00000003', 3]]);
+  });
+
   it('retries only the events a destination rejected as retryable, and dead-letters the invalid ones', async () => {
     destination('out').script.push((batch) => ({
       rejected: [

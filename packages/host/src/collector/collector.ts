@@ -91,6 +91,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
       telemetry: this.telemetry,
       signal: this.#abort.signal,
       onComponentError: (kind, id, error) => this.#componentError(kind, id, error),
+      progress: { of: (exporter, pipeline) => this.#runners.find((r) => r.exporter === exporter && r.pipeline === pipeline)?.runner.progress() },
     };
     const pipelineEntries = Object.entries(config.service.pipelines);
     this.#exporters = buildExporters(env, new Set(pipelineEntries.flatMap(([, p]) => p.exporters)));

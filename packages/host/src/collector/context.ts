@@ -1,4 +1,4 @@
-import type { ComponentContext, ComponentKind, Logger } from '@ferry/sdk';
+import type { ComponentContext, ComponentKind, DeliveryProgress, ExporterContext, Logger } from '@ferry/sdk';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
 
 export interface ContextInput {
@@ -22,6 +22,10 @@ export function componentContext(input: ContextInput): ComponentContext<Readonly
     signal: input.signal,
     reportError: input.onError,
   };
+}
+
+export function exporterContext(input: ContextInput, progress: DeliveryProgress): ExporterContext<Readonly<Record<string, unknown>>> {
+  return { ...componentContext(input), progress };
 }
 
 /** A component id as a directory name (`filter/security` → `filter~security`). */

@@ -85,7 +85,15 @@ async function replayFile(options: ReplayOptions, path: string, storageDirectory
   const telemetry = new Telemetry();
   const logger = options.logger.child({ component: `exporter/${id}`, replay: true });
   const built = buildExporters(
-    { loaded: options.loaded, logger: options.logger, telemetry, signal: abort.signal, onComponentError: (_k, _i, error) => logger.error(error.message) },
+    {
+      loaded: options.loaded,
+      logger: options.logger,
+      telemetry,
+      signal: abort.signal,
+      onComponentError: (_k, _i, error) => logger.error(error.message),
+      // A replay runs no pipeline, so no exporter can tell how far another has got.
+      progress: { of: () => undefined },
+    },
     new Set([id]),
   ).get(id)!;
   try {
@@ -110,6 +118,7 @@ async function replayFile(options: ReplayOptions, path: string, storageDirectory
     recorder,
     logger,
     deadLetters: new DiskDeadLetters(storageDirectory, logger, abort.signal),
+    fromPipelineLog: false,
   });
   runner.start();
   const deadline = Date.now() + options.timeoutMs;

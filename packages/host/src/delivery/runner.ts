@@ -1,4 +1,4 @@
-import { createBatch, isPermanent, retryAfterOf, type Batch, type Exporter, type Logger } from '@ferry/sdk';
+import { createBatch, isPermanent, retryAfterOf, type Batch, type Exporter, type ExporterProgress, type Logger } from '@ferry/sdk';
 import type { LogCursor, LogSlice } from '../log/types.js';
 import { LogGapError } from '../log/errors.js';
 import { Signal } from '../util/signal.js';
@@ -25,6 +25,11 @@ export interface RunnerOptions {
   readonly recorder: ComponentRecorder;
   readonly logger: Logger;
   readonly deadLetters: DeadLetterSink;
+  /**
+   * False when the cursor reads a log of its own rather than the pipeline's (a dead-letter
+   * replay): batches then carry no pipeline, since their sequence numbers are not the pipeline's.
+   */
+  readonly fromPipelineLog?: boolean;
 }
 
 interface InFlight {
@@ -86,11 +91,13 @@ export class ExporterRunner {
   #overflowLoop: Promise<void> | undefined;
   #taking: Promise<unknown> = Promise.resolve();
   readonly #resumed: number;
+  readonly #batchPipeline: string;
   /** Set when the cursor met a gap no damage accounts for: delivery stopped in front of it. */
   #halted: LogGapError | undefined;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
+    this.#batchPipeline = options.fromPipelineLog === false ? '' : options.pipeline;
     this.#resumed = options.endSeq() - options.cursor.committed;
   }
 
@@ -104,6 +111,12 @@ export class ExporterRunner {
   books(): Books {
     const { counts } = this.#o.recorder;
     return { resumed: this.#resumed, accepted: this.#o.accepted(), delivered: counts.sent, deadLettered: counts.failed, lost: this.#o.cursor.lostToDamage, queued: this.queued };
+  }
+
+  /** Where this exporter stands in the log, for other exporters that wait on it (`ctx.progress`). */
+  progress(): ExporterProgress {
+    const { origin, committed, deadLettered, lost } = this.#o.cursor.ledger;
+    return { origin, committed, deadLettered, lost };
   }
 
   /** Why delivery stopped for good, if it did. */
@@ -191,7 +204,7 @@ export class ExporterRunner {
       if (slice === undefined) continue;
       const entry = newEntry(slice);
       this.#inFlight.push(entry);
-      const batch = createBatch({ lines: slice.lines, receivedAt: slice.receivedAt, firstSeq: slice.firstSeq });
+      const batch = createBatch({ lines: slice.lines, receivedAt: slice.receivedAt, firstSeq: slice.firstSeq, pipeline: this.#batchPipeline });
       try {
         await this.#deadLetter(batch, reason, entry);
         entry.done = true;
@@ -293,7 +306,7 @@ export class ExporterRunner {
   /** True once the batch is delivered or dead-lettered; false if abandoned because the runner stopped. */
   async #deliver(slice: LogSlice, entry: InFlight): Promise<boolean> {
     const { recorder, retry } = { recorder: this.#o.recorder, retry: this.#o.delivery.retry };
-    let batch: Batch = createBatch({ lines: slice.lines, receivedAt: slice.receivedAt, firstSeq: slice.firstSeq });
+    let batch: Batch = createBatch({ lines: slice.lines, receivedAt: slice.receivedAt, firstSeq: slice.firstSeq, pipeline: this.#batchPipeline });
     const startedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       await this.#o.gate.throttle(this.#stop.signal);

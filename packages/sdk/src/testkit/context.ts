@@ -1,7 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import type { TObject, Static } from '../schema.js';
 import { compileConfigSchema } from '../validation.js';
-import type { ComponentContext, EventConsumer, Logger, ReceiverContext } from '../component.js';
+import type { ComponentContext, DeliveryProgress, EventConsumer, ExporterContext, Logger, ReceiverContext } from '../component.js';
 import type { FerryEvent } from '../event.js';
 
 export interface LogLine {
@@ -11,7 +11,7 @@ export interface LogLine {
 }
 
 /** A context like the host's, recording what the component logs, counts and reports. */
-export interface TestContext<Config> extends ReceiverContext<Config> {
+export interface TestContext<Config> extends ReceiverContext<Config>, ExporterContext<Config> {
   readonly logs: LogLine[];
   readonly counts: Map<string, number>;
   readonly reported: Error[];
@@ -26,6 +26,8 @@ export interface TestContextOptions {
   readonly storageDirectory?: string;
   /** Replaces the recording consumer (to inject backpressure, say). */
   readonly next?: EventConsumer;
+  /** What `progress` answers (default: no exporter reads any pipeline). */
+  readonly progress?: DeliveryProgress;
 }
 
 /** Applies the schema's defaults and checks the config exactly as the host does; throws on an invalid config. */
@@ -73,5 +75,6 @@ export function createTestContext<Config>(config: Config, options: TestContextOp
       received.push(...events);
     },
   };
-  return { ...context, next, logs, counts, reported, received, abort: () => controller.abort() };
+  const progress: DeliveryProgress = options.progress ?? { of: () => undefined };
+  return { ...context, next, progress, logs, counts, reported, received, abort: () => controller.abort() };
 }

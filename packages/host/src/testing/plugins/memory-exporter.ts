@@ -1,4 +1,4 @@
-import { defineExporter, PermanentError, RetryableError, Secret, Type, type Batch, type ExportResult } from '@ferry/sdk';
+import { defineExporter, PermanentError, RetryableError, Secret, Type, type Batch, type DeliveryProgress, type ExportResult } from '@ferry/sdk';
 
 /**
  * A destination inside the test process whose behaviour each test scripts: what it
@@ -11,6 +11,8 @@ export interface ScriptedDestination {
   readonly script: Array<'ok' | 'retry' | 'permanent' | 'hang' | { retryAfterMs: number } | ((batch: Batch) => ExportResult | void)>;
   readonly lifecycle: string[];
   failStart?: Error;
+  /** The context's view of other exporters' delivery, once created. */
+  progress?: DeliveryProgress;
 }
 
 // Shared through globalThis: the host imports this file itself, possibly as another module instance.
@@ -39,6 +41,7 @@ export default defineExporter({
   ),
   create(ctx) {
     const target = destination(ctx.config.name);
+    target.progress = ctx.progress;
     return {
       async start() {
         target.lifecycle.push(`start ${ctx.id}`);
