@@ -26,8 +26,14 @@ describe('Ferry installed from packed tarballs, outside the repository', () => {
   let bin: string;
   let source: GeneratorServer;
   let sink: NdjsonSink;
-  // npm must not inherit the settings pnpm passes to the scripts it runs (npm_config_*).
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') && !name.startsWith('PNPM_')));
+  // npm must not inherit the settings pnpm passes to the scripts it runs (npm_config_*); it
+  // may take third-party packages from its cache, and skips the audit and funding requests.
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') && !name.startsWith('PNPM_'))),
+    npm_config_prefer_offline: 'true',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+  };
 
   beforeAll(async () => {
     packages = await mkdtemp(join(tmpdir(), 'ferry-packages-'));
