@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FerryEvent } from './event.js';
+import { encodeLines, lineByteSizes } from './ndjson.js';
 
 /**
  * What an exporter receives: events in the order they were accepted, each also available
@@ -52,6 +53,7 @@ class EventBatch implements Batch {
   readonly #offsets: readonly number[] | undefined;
   #events: readonly FerryEvent[] | undefined;
   #lines: readonly string[] | undefined;
+  #sizes: Uint32Array | undefined;
   #bytes: number | undefined;
   #id: string | undefined;
   #body: Buffer | undefined;
@@ -83,10 +85,16 @@ class EventBatch implements Batch {
     return this.#lines;
   }
 
+  /** Each line's UTF-8 size, measured once for `bytes` and `ndjson()` both. */
+  get #lineSizes(): Uint32Array {
+    this.#sizes ??= lineByteSizes(this.lines);
+    return this.#sizes;
+  }
+
   get bytes(): number {
     if (this.#bytes === undefined) {
-      let total = 0;
-      for (const line of this.lines) total += Buffer.byteLength(line) + 1;
+      let total = this.count;
+      for (const size of this.#lineSizes) total += size;
       this.#bytes = total;
     }
     return this.#bytes;
@@ -98,10 +106,7 @@ class EventBatch implements Batch {
   }
 
   ndjson(): Buffer {
-    if (this.#body === undefined) {
-      const lines = this.lines;
-      this.#body = Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
-    }
+    this.#body ??= encodeLines(this.lines, this.#lineSizes);
     return this.#body;
   }
 

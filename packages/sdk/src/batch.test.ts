@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { createBatch } from './batch.js';
+import type { FerryEvent } from './event.js';
+
+const events: FerryEvent[] = [
+  { id: 'evt_1', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { city: 'Zürich', note: '東京 🚀' } },
+  { id: 'evt_2', type: 'token.issued', createdAt: '2026-03-01T12:00:01Z', data: { ascii: 'only' } },
+];
+
+describe('a batch as NDJSON', () => {
+  it('is every line followed by a newline, in UTF-8, with its byte size and a content id to match', () => {
+    const batch = createBatch(events);
+    const expected = Buffer.from(`${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    expect(batch.ndjson().equals(expected)).toBe(true);
+    expect(batch.bytes).toBe(expected.length);
+    expect(batch.id).toBe(createHash('sha256').update(expected).digest('hex'));
+    expect(batch.select([1]).ndjson().toString()).toBe(`${JSON.stringify(events[1])}\n`);
+  });
+
+  it('is empty for an empty batch', () => {
+    expect(createBatch([]).ndjson().length).toBe(0);
+    expect(createBatch([]).bytes).toBe(0);
+  });
+});
