@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -30,6 +30,8 @@ export interface WholeProcessRun {
   /** Ready to the last event landed. */
   readonly afterStartPerSecond: number;
   readonly peakRss: number;
+  /** CPU time the process used (user + system), less sensitive than wall time to other work on the machine. */
+  readonly cpuSeconds: number;
   readonly check: ArchiveCheck;
 }
 
@@ -43,9 +45,17 @@ async function bareLoopProgram(directory: string): Promise<string> {
   return outfile;
 }
 
-function figures(events: number, spawnedMs: number, readyMs: number, check: ArchiveCheck, peak: number): WholeProcessRun {
+function figures(events: number, spawnedMs: number, readyMs: number, check: ArchiveCheck, peak: number, cpuSeconds: number): WholeProcessRun {
   const seconds = (check.lastLandedMs - spawnedMs) / 1000;
-  return { events, seconds, perSecond: events / seconds, startupSeconds: (readyMs - spawnedMs) / 1000, afterStartPerSecond: events / ((check.lastLandedMs - readyMs) / 1000), peakRss: peak, check };
+  return { events, seconds, perSecond: events / seconds, startupSeconds: (readyMs - spawnedMs) / 1000, afterStartPerSecond: events / ((check.lastLandedMs - readyMs) / 1000), peakRss: peak, cpuSeconds, check };
+}
+
+/** User + system CPU seconds a running process has used so far (Linux). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces, so split after its ')'): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export async function bareLoop(events: number): Promise<WholeProcessRun> {
@@ -67,7 +77,8 @@ export async function bareLoop(events: number): Promise<WholeProcessRun> {
     const peak = await peakRss(child.pid as number, exited);
     const [code] = await exited;
     if (code !== 0) throw new Error(`the bare loop exited with ${code}: ${stderr}`);
-    return figures(events, spawnedMs, readyMs, await checkArchive(join(work.dir, 'out'), expectedEvents(SEED, events)), peak);
+    const cpu = Number(/cpu ([\d.]+) s/.exec(stderr)?.[1] ?? Number.NaN);
+    return figures(events, spawnedMs, readyMs, await checkArchive(join(work.dir, 'out'), expectedEvents(SEED, events)), peak, cpu);
   } finally {
     await generator.close();
     await work.cleanup();
@@ -96,9 +107,10 @@ export async function ferryRun(events: number, options: { persistent: boolean; i
     const sent = run.waitFor(`file: sent ${events.toLocaleString('en-US')}`, 600_000);
     const peak = await peakRss(run.pid, sent);
     await Promise.all([ready, sent]);
+    const cpu = await cpuSecondsOf(run.pid);
     run.signal('SIGTERM');
     await run.exited;
-    return figures(events, spawnedMs, readyMs, await checkArchive(archive, expectedEvents(SEED, events)), peak);
+    return figures(events, spawnedMs, readyMs, await checkArchive(archive, expectedEvents(SEED, events)), peak, cpu);
   } finally {
     await generator.close();
     await work.cleanup();
@@ -113,15 +125,18 @@ export interface PipelineResult {
   readonly persistent: readonly WholeProcessRun[];
 }
 
-/** `runs` rounds of the three, interleaved so that a noisy moment of the machine hits all of them alike. */
-export async function benchmarkPipeline(events: number, runs: number): Promise<PipelineResult> {
+/**
+ * `runs` rounds of the three, interleaved so that a noisy moment of the machine hits all of
+ * them alike; `only` leaves some out (when measuring one change).
+ */
+export async function benchmarkPipeline(events: number, runs: number, only: readonly string[] = ['bare', 'memory', 'persistent']): Promise<PipelineResult> {
   const bare: WholeProcessRun[] = [];
   const memory: WholeProcessRun[] = [];
   const persistent: WholeProcessRun[] = [];
   for (let i = 0; i < runs; i++) {
-    bare.push(await bareLoop(events));
-    memory.push(await ferryRun(events, { persistent: false }));
-    persistent.push(await ferryRun(events, { persistent: true }));
+    if (only.includes('bare')) bare.push(await bareLoop(events));
+    if (only.includes('memory')) memory.push(await ferryRun(events, { persistent: false }));
+    if (only.includes('persistent')) persistent.push(await ferryRun(events, { persistent: true }));
   }
   return { events, runs, bare, memory, persistent };
 }
