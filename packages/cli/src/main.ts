@@ -30,9 +30,10 @@ const program = new Command('ferry')
 
 program
   .command('run')
-  .description('run the collector until SIGTERM/SIGINT/SIGHUP (the default command)')
+  .description('run the collector until SIGTERM/SIGINT (the default command); SIGHUP reloads the config')
   .addOption(configOption())
-  .action(async (options: { config: string }) => exitWith((await import('./commands/run.js')).run(options)));
+  .option('-w, --watch', 'reload the config whenever its file changes (as SIGHUP does)')
+  .action(async (options: { config: string; watch?: boolean }) => exitWith((await import('./commands/run.js')).run(options)));
 
 program
   .command('validate')

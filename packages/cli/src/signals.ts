@@ -6,13 +6,12 @@ import { EXIT } from './exit-codes.js';
 const SAME_SIGNAL_MS = 300;
 
 /**
- * SIGTERM, SIGINT and SIGHUP ask the collector to drain and stop (`onStop`); a second one
- * exits at once. SIGHUP conventionally means "reload": until Ferry can reload its config,
- * it drains like SIGTERM rather than dying on the spot and leaving its storage lock behind.
+ * SIGTERM and SIGINT ask the collector to drain and stop (`onStop`); a second one exits at
+ * once. SIGHUP asks it to reload its config (`onReload`).
  */
-export function onStopSignals(logger: Logger, terminal: Terminal, onStop: (signal: NodeJS.Signals) => void): void {
+export function onSignals(logger: Logger, terminal: Terminal, handlers: { onStop: (signal: NodeJS.Signals) => void; onReload: () => void }): void {
   let firstAt: number | undefined;
-  const handle = (signal: NodeJS.Signals) => {
+  const stop = (signal: NodeJS.Signals) => {
     if (firstAt !== undefined && Date.now() - firstAt < SAME_SIGNAL_MS) return;
     if (firstAt !== undefined) {
       terminal.clearStatus();
@@ -20,9 +19,12 @@ export function onStopSignals(logger: Logger, terminal: Terminal, onStop: (signa
       process.exit(EXIT.interrupted);
     }
     firstAt = Date.now();
-    const why = signal === 'SIGHUP' ? ' (Ferry cannot reload its config yet: start it again to apply a new one)' : '';
-    logger.info(`${signal} received: stopping receivers and delivering what is in flight${why} (send it again to exit at once)`);
-    onStop(signal);
+    logger.info(`${signal} received: stopping receivers and delivering what is in flight (send it again to exit at once)`);
+    handlers.onStop(signal);
   };
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, handle);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, stop);
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP received: reloading the config');
+    handlers.onReload();
+  });
 }

@@ -1,22 +1,27 @@
-import { Collector, createLogger, loadConfig, Terminal, type ShutdownReport } from '@ferry/host';
+import { Collector, createLogger, loadConfig, SecretSet, Terminal, type ShutdownReport } from '@ferry/host';
 import { EXIT } from '../exit-codes.js';
 import { reportFailure } from '../output.js';
 import { pluginSearchPath } from '../plugins.js';
 import { startProgress } from '../progress.js';
-import { onStopSignals } from '../signals.js';
+import { onSignals } from '../signals.js';
+import { ConfigReloader } from '../reloader.js';
 import { hadStoredData, startingReport } from '../starting.js';
 import { closingSummary } from '../summary.js';
+import { runTelemetry } from '../telemetry.js';
 
 export interface RunOptions {
   readonly config: string;
+  /** Reload the config whenever its file changes. */
+  readonly watch?: boolean;
 }
 
 /** Extra time, past the drain deadline, for exporters and logs to close before we give up on them. */
 const CLOSE_GRACE_MS = 5_000;
 
 /**
- * `ferry run`: starts the collector and keeps it running until SIGTERM, SIGINT or SIGHUP,
- * which drain it (a second signal exits at once). Resolves with the exit status.
+ * `ferry run`: starts the collector and keeps it running until SIGTERM or SIGINT, which
+ * drain it (a second signal exits at once); SIGHUP (and, with `--watch`, a change of the
+ * file) reloads the config. Resolves with the exit status.
  */
 export async function run(options: RunOptions): Promise<number> {
   let loaded;
@@ -25,10 +30,11 @@ export async function run(options: RunOptions): Promise<number> {
   } catch (error) {
     return reportFailure(error);
   }
-  const { config } = loaded;
+  let { config } = loaded;
   const terminal = new Terminal();
   const { telemetry } = config.service;
-  const logger = createLogger({ level: telemetry.logs.level, format: telemetry.logs.format, terminal, secrets: loaded.secrets });
+  const secrets = new SecretSet(loaded.secrets);
+  const logger = createLogger({ level: telemetry.logs.level, format: telemetry.logs.format, terminal, secrets });
   const readable = telemetry.logs.format === 'pretty' || (telemetry.logs.format === 'auto' && terminal.isTTY);
   // A person reads the start and stop reports as their text; a log collector also gets their figures as fields.
   const report = (line: { text: string; fields: Record<string, unknown> }) => (readable ? logger.info(line.text) : logger.info(line.text, line.fields));
@@ -38,9 +44,10 @@ export async function run(options: RunOptions): Promise<number> {
     logger.error('unhandled rejection in a component (continuing)', { error: reason instanceof Error ? reason.stack : String(reason) });
   });
 
+  const operations = runTelemetry(config, logger, (text) => secrets.scrub(text));
   let collector: Collector;
   try {
-    collector = new Collector({ loaded, logger });
+    collector = new Collector({ loaded, logger, ...(operations.telemetry === undefined ? {} : { telemetry: operations.telemetry }) });
   } catch (error) {
     return reportFailure(error);
   }
@@ -49,7 +56,16 @@ export async function run(options: RunOptions): Promise<number> {
   const stopRequested = new Promise<void>((resolve) => {
     stopped = resolve;
   });
-  onStopSignals(logger, terminal, () => stopped());
+  const reloader = new ConfigReloader({
+    file: loaded.source,
+    collector,
+    logger,
+    secrets,
+    onApplied: (next) => {
+      config = next.config;
+    },
+  });
+  onSignals(logger, terminal, { onStop: () => stopped(), onReload: () => void reloader.request() });
   let fatal: Error | undefined;
   collector.on('fatal', (error) => {
     fatal = error;
@@ -58,13 +74,20 @@ export async function run(options: RunOptions): Promise<number> {
 
   const resumed = config.storage !== undefined && (await hadStoredData(config.storage.directory));
   try {
+    // Listening first: while the collector starts, /livez answers and /readyz says "starting".
+    await operations.listen(collector);
     await collector.start();
   } catch (error) {
+    await operations.close();
     return reportFailure(error);
   }
+  operations.running();
   report(startingReport(config, resumed, collector.snapshot().exporters));
   const stopProgress = startProgress(collector, terminal, logger, telemetry.progress);
+  if (options.watch === true) reloader.watch();
   await stopRequested;
+  reloader.close();
+  operations.stopping();
 
   const hardStop = setTimeout(() => {
     terminal.clearStatus();
@@ -73,6 +96,7 @@ export async function run(options: RunOptions): Promise<number> {
   }, config.service.shutdownTimeoutMs + CLOSE_GRACE_MS);
   hardStop.unref();
   const shutdown = await collector.shutdown();
+  await operations.close();
   clearTimeout(hardStop);
   stopProgress();
   report(closingSummary(collector.snapshot().exporters, config));

@@ -11,6 +11,7 @@ import type { ExporterGate } from './gate.js';
 import { queueExcess, queueLimited, shedOverflow } from './overflow.js';
 import type { DeliveryOptions } from './policy.js';
 import { deliverWithRetry, type Tally } from './retry.js';
+import { oldestPending, type OldestPending } from './lag.js';
 import { wait } from './wait.js';
 
 export { booksBalance, type Books } from './books.js';
@@ -23,8 +24,10 @@ export interface RunnerOptions {
   readonly cursor: LogCursor;
   /** The log's end, to tell how much is still queued for this exporter. */
   readonly endSeq: () => number;
-  /** Events appended to the log since this run began (counted where they are appended). */
+  /** Events appended to the log since this exporter's books began (counted where they are appended). */
   readonly accepted: () => number;
+  /** Events queued for it when its books began, when this runner continues an earlier one's (a reload); else what is queued now. */
+  readonly resumed?: number;
   /** Resolves at the log's next append. */
   readonly nextAppend: () => Promise<void>;
   readonly delivery: DeliveryOptions;
@@ -48,7 +51,10 @@ export interface RunnerOptions {
  */
 export class ExporterRunner {
   readonly #o: RunnerOptions;
+  /** Aborts attempts in flight (their batches stay uncommitted). */
   readonly #stop = new AbortController();
+  /** Stops cutting new batches (at stop, or when retiring while those in flight finish). */
+  readonly #noMoreBatches = new AbortController();
   readonly #settled = new Signal();
   readonly #space = new Signal();
   readonly #cutter: BatchCutter;
@@ -56,13 +62,14 @@ export class ExporterRunner {
   readonly #resumed: number;
   readonly #batchPipeline: string;
   #heldEvents = 0;
+  readonly #startedAt = Date.now();
   #loop: Promise<void> | undefined;
   #overflowLoop: Promise<void> | undefined;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
     this.#batchPipeline = options.fromPipelineLog === false ? '' : options.pipeline;
-    this.#resumed = options.endSeq() - options.cursor.committed;
+    this.#resumed = options.resumed ?? options.endSeq() - options.cursor.committed;
     this.#window = new CommitWindow(options.cursor);
     this.#cutter = new BatchCutter({ cursor: options.cursor, batch: options.delivery.batch, nextAppend: options.nextAppend, onGap: (gap) => this.#halt(gap) });
   }
@@ -94,6 +101,16 @@ export class ExporterRunner {
     return this.#heldEvents;
   }
 
+  /** Bytes of the queued events (estimated for events only on disk), for the queue gauges. */
+  get queuedBytes(): number {
+    return this.#window.openBytes + this.#o.cursor.availableBytes();
+  }
+
+  /** When the oldest event not yet finished was accepted (the lag gauge; see lag.ts). */
+  oldestPending(): OldestPending | undefined {
+    return oldestPending(this.queued, this.#window, this.#o.cursor, this.#startedAt, Date.now());
+  }
+
   start(): void {
     this.#loop ??= this.#run().catch((error: unknown) => {
       this.#o.logger.error('delivery loop stopped unexpectedly', { error: (error as Error).message });
@@ -112,7 +129,7 @@ export class ExporterRunner {
         pipeline: this.#batchPipeline,
         onSettled: () => this.#onSettled(),
       };
-      this.#overflowLoop ??= shedOverflow(overflow, this.#stop.signal).catch((error: unknown) => {
+      this.#overflowLoop ??= shedOverflow(overflow, this.#noMoreBatches.signal).catch((error: unknown) => {
         this.#o.logger.error('queue overflow handling stopped unexpectedly', { error: (error as Error).message });
       });
     }
@@ -137,8 +154,23 @@ export class ExporterRunner {
     }
   }
 
+  /**
+   * Cuts no more batches and lets those in flight finish until `deadline`, then stops (a
+   * reload replacing this runner). What did not finish stays uncommitted: rewind the
+   * cursor before another runner reads on with it.
+   */
+  async retire(deadline: number): Promise<void> {
+    this.#noMoreBatches.abort();
+    this.#cutter.wake();
+    await this.#loop;
+    await this.#overflowLoop;
+    while (!this.#window.allSettled && Date.now() < deadline) await wait(deadline - Date.now(), this.#stop.signal, this.#settled.wait());
+    await this.stop();
+  }
+
   /** Stops at once: attempts are aborted and their events stay uncommitted. */
   async stop(): Promise<void> {
+    this.#noMoreBatches.abort();
     this.#stop.abort();
     this.#cutter.wake();
     await this.#loop;
@@ -154,7 +186,7 @@ export class ExporterRunner {
 
   async #run(): Promise<void> {
     const { gate } = this.#o;
-    const signal = this.#stop.signal;
+    const signal = this.#noMoreBatches.signal;
     while (!signal.aborted && this.halted === undefined) {
       if (!(await gate.acquire(signal))) break;
       const slice = await this.#cutter.next(signal);

@@ -70,6 +70,16 @@ export class MemoryLog implements EventLog {
     return cursor;
   }
 
+  async ensureCursor(): Promise<void> {}
+
+  retire(cursor: LogCursor): number {
+    const index = this.#cursors.indexOf(cursor as MemoryCursor);
+    if (index === -1) return 0;
+    this.#cursors.splice(index, 1);
+    this.trim();
+    return this.#endSeq - cursor.committed;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#dataArrived.notify();
@@ -162,6 +172,18 @@ class MemoryCursor implements LogCursor {
     while (this.available() === 0 && !signal.aborted && !this.#log.closed) {
       await untilAborted(this.#log.nextAppend(), signal);
     }
+  }
+
+  rewind(): void {
+    // Bytes of the events taken but not committed go back to "available".
+    for (let seq = this.#committed; seq < this.#readPosition; ) {
+      const found = this.#log.recordAt(seq);
+      if (found === undefined) break;
+      const stop = Math.min(found.record.lines.length, found.offset + (this.#readPosition - seq));
+      for (let i = found.offset; i < stop; i++) this.#readBytes -= found.record.sizes[i] as number;
+      seq = found.record.firstSeq + stop;
+    }
+    this.#readPosition = this.#committed;
   }
 
   async take(maxEvents: number, maxBytes: number): Promise<LogSlice | undefined> {

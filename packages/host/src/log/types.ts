@@ -63,6 +63,17 @@ export interface EventLog {
    * committed after a restart; one that is not starts at the end each time.
    */
   cursor(name: string, options?: { readonly durable?: boolean }): LogCursor;
+  /**
+   * Makes `cursor(name)` possible for an exporter the log was not opened for (one added by a
+   * reload): a durable log creates its saved position, starting at the end.
+   */
+  ensureCursor(name: string): Promise<void>;
+  /**
+   * The exporter reading with this cursor was removed (by a reload). A durable log keeps its
+   * position and every event it has not finished until the next start (they hold disk
+   * space); a memory log lets go of them. Returns how many events that leaves behind.
+   */
+  retire(cursor: LogCursor): number;
   /** The next sequence number to be assigned. */
   readonly endSeq: number;
   /** Resolves at the next append (or close). */
@@ -102,6 +113,12 @@ export interface LogCursor {
    * damage report rejects with LogGapError, and every later take rejects the same way.
    */
   take(maxEvents: number, maxBytes: number): Promise<LogSlice | undefined>;
+  /**
+   * Moves the read position back to `committed`, so events taken but never finished (batches
+   * abandoned when their runner stopped) are taken again; a durable cursor cuts them again
+   * as it had cut them.
+   */
+  rewind(): void;
   /**
    * Marks every event below `upTo` done, saying how the events since the last commit ended
    * (ranges lost to damage right after `upTo` are passed too); the log may drop them.

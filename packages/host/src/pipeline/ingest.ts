@@ -26,8 +26,8 @@ const ESTIMATED_EVENT_BYTES = 512;
  */
 export class PipelineIngest {
   readonly name: string;
-  readonly #processors: readonly IngestProcessor[];
-  readonly #stateful: readonly IngestProcessor[];
+  #processors: readonly IngestProcessor[];
+  #stateful: readonly IngestProcessor[];
   readonly #log: EventLog;
   readonly #logger: Logger;
   #tail: Promise<unknown> = Promise.resolve();
@@ -45,6 +45,21 @@ export class PipelineIngest {
     this.#logger = logger;
   }
 
+  /**
+   * Swaps the processors between two calls (a reload): every call issued before is
+   * processed and appended with the old ones; then `swap` runs (to carry their state over);
+   * every later call uses `next`. Order and state stay exactly as with one set throughout.
+   */
+  replaceProcessors(next: readonly IngestProcessor[], swap: () => Promise<void>): Promise<void> {
+    const done = this.#tail.then(async () => {
+      await swap();
+      this.#processors = next.filter((p) => p.instance.process !== undefined);
+      this.#stateful = next.filter((p) => p.instance.snapshot !== undefined);
+    });
+    this.#tail = done.catch(() => undefined);
+    return done;
+  }
+
   /** Events handed to the log since start (each exporter of the pipeline is to receive them). */
   get appended(): number {
     return this.#appended;
@@ -55,13 +70,15 @@ export class PipelineIngest {
     this.#exporters = exporters;
   }
 
-  consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<void> {
+  /** Resolves, once accepted, with the lines stored (after every processor): what `ferry tap` shows. */
+  consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<readonly string[]> {
     if (this.#closed) return Promise.reject(new ShutdownError(`pipeline "${this.name}" is shutting down`));
-    if (events.length === 0) return Promise.resolve();
+    if (events.length === 0) return Promise.resolve([]);
     if (options?.wait === false && (this.#queued > 0 || !this.#log.hasRoom(events.length * ESTIMATED_EVENT_BYTES) || this.#exporters.some((e) => e.full()))) {
       return Promise.reject(new BackpressureError(`pipeline "${this.name}" is full`, 1000));
     }
     let durable: Promise<void> = Promise.resolve();
+    let stored: readonly string[] = [];
     this.#queued++;
     const issued = this.#tail.then(async () => {
       const kept = await this.#process(events);
@@ -73,13 +90,14 @@ export class PipelineIngest {
       }
       if (this.#closed) throw new ShutdownError(`pipeline "${this.name}" is shutting down`);
       durable = this.#log.append(kept, lines, this.#snapshot());
+      stored = lines;
       this.#appended += kept.length;
     });
     const settled = issued.finally(() => {
       this.#queued--;
     });
     this.#tail = settled.catch(() => undefined);
-    return settled.then(() => durable);
+    return settled.then(() => durable).then(() => stored);
   }
 
   async #process(events: readonly FerryEvent[]): Promise<readonly FerryEvent[]> {

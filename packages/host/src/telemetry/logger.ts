@@ -10,8 +10,29 @@ export interface LoggerOptions {
   readonly level: LogLevel;
   readonly format: 'auto' | 'json' | 'pretty';
   readonly terminal: Terminal;
-  /** Values that must never appear in a log line (every option marked secret). */
-  readonly secrets?: readonly string[];
+  /** Values that must never appear in a log line (every option marked secret); a `SecretSet` may grow (a reload). */
+  readonly secrets?: readonly string[] | SecretSet;
+}
+
+/** Secret values to scrub, which a reload may add to: the scrubber follows. */
+export class SecretSet {
+  readonly #values = new Set<string>();
+  #scrub: ((text: string) => string) | undefined;
+
+  constructor(values: readonly string[] = []) {
+    this.add(values);
+  }
+
+  add(values: readonly string[]): void {
+    const before = this.#values.size;
+    for (const value of values) this.#values.add(value);
+    if (this.#values.size !== before) this.#scrub = undefined;
+  }
+
+  scrub(text: string): string {
+    this.#scrub ??= createScrubber([...this.#values]);
+    return this.#scrub(text);
+  }
 }
 
 /** Replaces every secret value with `***` in text about to leave the process. */
@@ -38,8 +59,8 @@ function adapt(logger: PinoLogger): Logger {
  * terminal. Secret values are scrubbed from every line on its way out.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const scrub = createScrubber(options.secrets ?? []);
-  const write = (text: string) => options.terminal.write(scrub(text));
+  const secrets = options.secrets instanceof SecretSet ? options.secrets : new SecretSet(options.secrets ?? []);
+  const write = (text: string) => options.terminal.write(secrets.scrub(text));
   const readable = options.format === 'pretty' || (options.format === 'auto' && options.terminal.isTTY);
   // pino-pretty pipes into its destination, so it needs a real stream.
   const stream = new Writable({

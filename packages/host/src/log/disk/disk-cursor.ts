@@ -17,6 +17,8 @@ export interface CursorHost {
   damaged(cursor: DiskCursor, loss: LossRecord): Promise<void>;
   /** Records a batch's range before it is sent (durable cursors). */
   cut(cursor: DiskCursor, from: number, to: number): Promise<void>;
+  /** The batches this cursor cut and has not committed, in order (durable cursors). */
+  pendingCuts(cursor: DiskCursor): ReadonlyArray<readonly [number, number]>;
 }
 
 /**
@@ -38,9 +40,13 @@ export class DiskCursor implements LogCursor {
   #lostToDamage = 0;
   /** Ranges lost to damage that the read position passed and no commit has yet. */
   readonly #lostAhead: Array<{ from: number; to: number }> = [];
-  /** Batches cut before a crash, to cut again first. */
-  readonly #replay: Array<readonly [number, number]>;
+  /** Batches cut before a crash (or before a rewind), to cut again first. */
+  #replay: Array<readonly [number, number]>;
   #gap: LogGapError | undefined;
+  /** Losses already reported that a rewind made the cursor pass again: counted, not reported twice. */
+  readonly #reported = new Map<number, number>();
+  /** The reader must start over (the read position went back). */
+  #rewound = false;
 
   constructor(host: CursorHost, reader: DiskReader, name: string, options: { ledger: CursorLedger; durable: boolean; replay: ReadonlyArray<readonly [number, number]> }) {
     this.#host = host;
@@ -90,8 +96,21 @@ export class DiskCursor implements LogCursor {
     while (this.available() === 0 && !signal.aborted && !this.#host.closed) await untilAborted(this.#host.nextAppend(), signal);
   }
 
+  rewind(): void {
+    for (const range of this.#lostAhead) this.#reported.set(range.from, range.to);
+    this.#lostToDamage -= this.uncommittedLoss;
+    this.#lostAhead.length = 0;
+    this.#readPosition = this.#ledger.committed;
+    this.#replay = this.#host.pendingCuts(this).filter(([, to]) => to > this.#ledger.committed);
+    this.#rewound = true;
+  }
+
   async take(maxEvents: number, maxBytes: number): Promise<LogSlice | undefined> {
     if (this.#gap !== undefined) throw this.#gap;
+    if (this.#rewound) {
+      this.#rewound = false;
+      await this.#reader.reset();
+    }
     for (;;) {
       const from = this.#readPosition;
       let end = this.#host.writtenSeq;
@@ -164,7 +183,7 @@ export class DiskCursor implements LogCursor {
   async #passDamage(from: number, to: number, stretches: readonly DamagedStretch[]): Promise<void> {
     this.#readPosition = to;
     this.#lostToDamage += to - from;
-    await this.#host.damaged(this, { from, to, at: new Date().toISOString(), stretches });
+    if (this.#reported.get(from) !== to) await this.#host.damaged(this, { from, to, at: new Date().toISOString(), stretches });
     this.#lostAhead.push({ from, to });
     // Nothing taken before it is still out: pass it at once.
     this.#advance(this.#ledger.committed, { delivered: 0, deadLettered: 0 });

@@ -201,6 +201,22 @@ export class DiskLog implements EventLog, CursorHost {
     return cursor;
   }
 
+  async ensureCursor(name: string): Promise<void> {
+    if (this.#journals.has(name)) return;
+    const directory = join(this.#o.directory, 'cursors');
+    this.#journals.set(name, await CursorJournal.open(directory, name, this.#o.logger, { ledger: fresh(this.#endSeq), cuts: [], losses: [], unreadableLines: 0 }));
+  }
+
+  retire(cursor: LogCursor): number {
+    // Its position keeps holding the events it has not finished until the next start, when an exporter no longer configured is let go (and said so).
+    return this.#endSeq - cursor.committed;
+  }
+
+  /** @internal CursorHost */
+  pendingCuts(cursor: DiskCursor): ReadonlyArray<readonly [number, number]> {
+    return this.#journalOf(cursor)?.pendingCuts ?? [];
+  }
+
   /** @internal CursorHost: a cursor moved; save it, then drop what every cursor has passed. */
   moved(cursor: DiskCursor): void {
     this.#journalOf(cursor)?.setLedger(cursor.ledger, () => this.#trim());

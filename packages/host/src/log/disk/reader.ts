@@ -126,6 +126,15 @@ export class DiskReader {
     this.#current = undefined;
   }
 
+  /** Forgets where it was: the next read finds its segment again from the start (a cursor went back). */
+  async reset(): Promise<void> {
+    await this.close();
+    this.#current = undefined;
+    this.#missing = undefined;
+    this.#damage = [];
+    this.#harmless = [];
+  }
+
   async close(): Promise<void> {
     const handle = this.#handle;
     this.#handle = undefined;

@@ -11,6 +11,8 @@ export interface ScriptedDestination {
   readonly script: Array<'ok' | 'retry' | 'permanent' | 'hang' | { retryAfterMs: number } | ((batch: Batch) => ExportResult | void)>;
   readonly lifecycle: string[];
   failStart?: Error;
+  /** Thrown by create() (a component that cannot be made from its config). */
+  failCreate?: Error;
   /** The context's view of other exporters' delivery, once created. */
   progress?: DeliveryProgress;
 }
@@ -41,6 +43,7 @@ export default defineExporter({
   ),
   create(ctx) {
     const target = destination(ctx.config.name);
+    if (target.failCreate) throw target.failCreate;
     target.progress = ctx.progress;
     return {
       async start() {
