@@ -1,4 +1,4 @@
-import { PermanentError, RetryableError } from '@ferry/sdk';
+import { ConfigError, PermanentError, RetryableError } from '@ferry/sdk';
 
 /** What the intake answered to one request, reduced to what classification needs. */
 export interface IntakeAnswer {
@@ -42,7 +42,7 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 
 /**
  * 2xx is success (the intake answers 202); 413 asks for a split; 408, 429 and 5xx are
- * retried honouring Retry-After; 401 and 403 mean the key is wrong for where it was sent;
+ * retried honouring Retry-After; 401 and 403 mean the key is wrong for where it was sent (a ConfigError);
  * anything else (400 above all) is the destination refusing this content for good.
  */
 export function classify(answer: IntakeAnswer, place: Place): Verdict {
@@ -55,7 +55,8 @@ export function classify(answer: IntakeAnswer, place: Place): Verdict {
     return { kind: 'halt', error: new RetryableError(message, wait === undefined ? {} : { retryAfterMs: wait }) };
   }
   if (status === 401 || status === 403) {
-    return { kind: 'halt', error: new PermanentError(keyRefused(status, reason, place)) };
+    // The key, not the content: a ConfigError, so Ferry's status shows the exporter failed for good (its events are dead-lettered as for any permanent error).
+    return { kind: 'halt', error: new ConfigError(keyRefused(status, reason, place)) };
   }
   return { kind: 'refused', error: new PermanentError(`the Datadog intake (${place.destination}) refused the logs with ${status}${because(reason)}`) };
 }

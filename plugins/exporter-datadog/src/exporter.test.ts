@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createBatch, isPermanent, PermanentError, RetryableError, retryAfterOf, type Batch, type ExportResult, type FerryEvent } from '@ferry/sdk';
+import { ConfigError, createBatch, isPermanent, PermanentError, RetryableError, retryAfterOf, type Batch, type ExportResult, type FerryEvent } from '@ferry/sdk';
 import { conformanceCases, createTestContext, resolveConfig, type TestContext } from '@ferry/sdk/testkit';
 import datadog from './index.js';
 import type { DatadogConfig } from './config.js';
@@ -199,17 +199,18 @@ describe('the datadog exporter', () => {
       expect(error.message).toBe('the Datadog intake (endpoint ' + new URL(peer.endpoint).host + ') refused the logs with 400: {"errors":["Bad request: malformed payload"]}');
     });
 
-    it('is permanent on 401 and 403, naming where the key went and the option, never the key', async () => {
+    it('is a configuration error (permanent) on 401 and 403, naming where the key went and the option, never the key', async () => {
       const wrongKey = 'wrongkey0123456789abcdef01234567';
       const error = await failure(exporter({ apiKey: wrongKey }).send(events(1)));
-      expect(error).toBeInstanceOf(PermanentError);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(isPermanent(error)).toBe(true);
       expect(error.message).toBe(
         `Datadog refused the API key sent to endpoint ${new URL(peer.endpoint).host} (403: {"errors":["Forbidden"]}): check exporters.datadog.apiKey — an API key (not an application key) of the organisation on that site`,
       );
       expect(error.message).not.toContain(wrongKey);
       peer.inject({ status: 401, body: '{"errors":["Unauthorized"]}' });
       const unauthorized = await failure(exporter().send(events(1)));
-      expect(unauthorized).toBeInstanceOf(PermanentError);
+      expect(unauthorized).toBeInstanceOf(ConfigError);
       expect(unauthorized.message).toContain('(401: {"errors":["Unauthorized"]}): check exporters.datadog.apiKey');
       expect(peer.received).toEqual([]);
     });
