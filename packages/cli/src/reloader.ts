@@ -35,12 +35,14 @@ export class ConfigReloader {
   readonly #logger: Logger;
   readonly #secrets: SecretSet;
   readonly #onApplied: (loaded: LoadedConfig) => void;
+  readonly #current: () => LoadedConfig['config'];
   #running: Promise<void> | undefined;
   #again = false;
   #watcher: FSWatcher | undefined;
   #settle: NodeJS.Timeout | undefined;
 
-  constructor(options: { file: string; collector: Collector; logger: Logger; secrets: SecretSet; onApplied: (loaded: LoadedConfig) => void }) {
+  constructor(options: { file: string; collector: Collector; logger: Logger; secrets: SecretSet; current: () => LoadedConfig['config']; onApplied: (loaded: LoadedConfig) => void }) {
+    this.#current = options.current;
     this.#file = options.file;
     this.#collector = options.collector;
     this.#logger = options.logger;
@@ -78,10 +80,14 @@ export class ConfigReloader {
     }
     this.#secrets.add(next.secrets);
     for (const warning of next.warnings) this.#logger.warn(warning);
+    const { logs, progress } = this.#current().service.telemetry;
     const report = await this.#collector.reload(next);
     if (!report.applied) {
       this.#logger.error(`reload refused; the running config stays: ${report.refused.join('; ')}`);
       return;
+    }
+    if (JSON.stringify([logs, progress]) !== JSON.stringify([next.config.service.telemetry.logs, next.config.service.telemetry.progress])) {
+      this.#logger.warn('service.telemetry.logs and service.telemetry.progress apply at the next start');
     }
     this.#onApplied(next);
     this.#logger.info(`config reloaded from ${this.#file}: ${report.plan === undefined ? 'nothing changed' : describePlan(report.plan)}`);

@@ -61,6 +61,7 @@ export async function run(options: RunOptions): Promise<number> {
     collector,
     logger,
     secrets,
+    current: () => config,
     onApplied: (next) => {
       config = next.config;
     },
