@@ -1,4 +1,4 @@
-import { FilePath, Type, type TObject, type TSchema } from '@ferry/sdk';
+import { FilePath, Secret, Type, type TObject, type TSchema } from '@ferry/sdk';
 
 /** Component ids are `type` or `type/name`. */
 export const COMPONENT_ID_PATTERN = '^[a-z][a-z0-9_]*(/[^/\\s]+)?$';
@@ -22,6 +22,12 @@ export const retrySchema = Type.Object(
 
 /** Annotation (not applied by the validator) carrying the default the host resolves itself. */
 export const RESOLVED_DEFAULT = 'x-ferry-default';
+
+/** Where the telemetry server listens when the config does not say (the OpenTelemetry Collector's port). */
+export const DEFAULT_TELEMETRY_ADDRESS = '127.0.0.1:8888';
+
+/** `host:port`, `[ipv6]:port`. */
+export const TELEMETRY_ADDRESS_PATTERN = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
 
 /**
  * Options the host adds to every exporter: batching, timeouts, retries, concurrency, queue.
@@ -131,8 +137,24 @@ export const serviceSchema = Type.Object(
           default: 'auto',
           description: 'The live progress line on stderr: `auto` shows it in a terminal.',
         }),
+        address: Type.Optional(Type.Union([Type.String({ pattern: TELEMETRY_ADDRESS_PATTERN }), Type.Null()], {
+          [RESOLVED_DEFAULT]: DEFAULT_TELEMETRY_ADDRESS,
+          description:
+            '`host:port` of the telemetry server (`/metrics`, `/livez`, `/readyz`, `/status`, the status page, `ferry top` and `ferry tap`); `null` turns it off. A port taken at start stops Ferry with an error naming this option; unset, the default address only warns and runs without the server. Not a loopback address: `authToken` is required.',
+        })),
+        authToken: Type.Optional(
+          Secret({
+            minLength: 16,
+            description: 'Bearer token every telemetry request but `/livez` and `/readyz` must carry (`Authorization: Bearer <token>`). Required when `address` is not a loopback address.',
+          }),
+        ),
+        recoveryDurationMs: Type.Integer({
+          minimum: 0,
+          default: 300_000,
+          description: 'How long a component may stay in a recoverable error (a destination down, retrying) before `/status` calls it unhealthy (ms). Permanent errors are unhealthy at once.',
+        }),
       },
-      { additionalProperties: false, default: {}, description: "Ferry's own logs and progress display." },
+      { additionalProperties: false, default: {}, description: "Ferry's own logs, progress display and telemetry server." },
     ),
     shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 30_000, description: 'How long SIGTERM waits for batches in flight to be delivered before exiting.' }),
   },

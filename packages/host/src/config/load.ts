@@ -11,7 +11,8 @@ import { compileSchema, schemaIssues } from './validate.js';
 import { referenceIssues } from './references.js';
 import { maskSecretLookingValues, secretValues } from './secrets.js';
 import { resolvePathOptions } from './paths.js';
-import { storageSchema } from './host-schema.js';
+import { serviceSchema, storageSchema } from './host-schema.js';
+import { telemetryIssues } from './telemetry-address.js';
 import { typeOf, type LoadedConfig, type ResolvedConfig } from './types.js';
 
 export interface LoadConfigOptions {
@@ -60,6 +61,7 @@ function forEachComponent(config: Pick<ResolvedConfig, 'receivers' | 'processors
 
 function collectSecrets(config: ResolvedConfig, registry: Registry): string[] {
   const found: string[] = [];
+  secretValues(serviceSchema, config.service, found);
   forEachComponent(config, registry, (schema, options) => secretValues(schema, options, found));
   return [...new Set(found)];
 }
@@ -136,6 +138,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     issues.push(...references.issues);
     warnings = [...warnings, ...references.warnings];
   }
+  if (isObject(service)) issues.push(...telemetryIssues(service.telemetry));
   if (issues.length > 0) throw new ConfigInvalidError(source, issues);
 
   resolvePaths(substituted as unknown as ResolvedConfig, registry, dirname(source));

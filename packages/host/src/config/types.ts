@@ -20,6 +20,10 @@ export interface StorageConfig {
 export interface TelemetryConfig {
   readonly logs: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'auto' | 'json' | 'pretty' };
   readonly progress: 'auto' | 'always' | 'never';
+  /** `host:port` of the telemetry server; unset means the default (a taken port only warns), `null` off. */
+  readonly address?: string | null;
+  readonly authToken?: string;
+  readonly recoveryDurationMs: number;
 }
 
 /** A config after substitution, validation and defaults: what the collector is built from (frozen). */
