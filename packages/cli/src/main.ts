@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { withDefaultCommand } from './default-command.js';
 import type { VerifyCommandOptions } from './commands/verify.js';
+import type { TopCommandOptions } from './commands/top.js';
+import type { TapCommandOptions } from './commands/tap.js';
 
 // Each command's module is imported only when that command runs: `--help`, `--version` and
 // `verify` never pay for loading the host and every installed plugin.
@@ -78,6 +80,24 @@ dlq
   .option('-e, --exporter <id>', 'only this exporter')
   .option('--timeout <seconds>', 'how long to keep retrying a failing destination before putting the rest back', '300')
   .action(async (options: { config: string; exporter?: string; timeout: string }) => exitWith((await import('./commands/dlq.js')).dlqReplay(options)));
+
+const telemetryServer = (command: Command) =>
+  command
+    .option('-a, --address <host:port>', 'the telemetry server of the running Ferry (default FERRY_TELEMETRY_ADDRESS or 127.0.0.1:8888)')
+    .option('--token-file <path>', 'a file holding service.telemetry.authToken (or set FERRY_TELEMETRY_TOKEN)');
+
+telemetryServer(program.command('top'))
+  .description("a running Ferry's figures in the terminal, refreshed in place: rates, queues, lag, retries, dead letters (q to quit)")
+  .option('-i, --interval <ms>', 'refresh every this many milliseconds', '1000')
+  .action(async (options: TopCommandOptions) => exitWith((await import('./commands/top.js')).top(options)));
+
+telemetryServer(program.command('tap'))
+  .description('print a sample of the events passing a component of a running Ferry, as JSON lines, as stored (after redact)')
+  .argument('<component>', 'a component id (`exporter:file`, `receiver:grantex`, `processor:redact`, or the bare id when unambiguous)')
+  .option('-l, --limit <n>', 'most events shown per interval', '100')
+  .option('-i, --interval <ms>', 'the sampling interval in milliseconds', '500')
+  .option('-n, --count <n>', 'exit after this many events')
+  .action(async (component: string, options: TapCommandOptions) => exitWith((await import('./commands/tap.js')).tap(component, options)));
 
 program.addHelpText(
   'after',

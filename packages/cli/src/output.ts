@@ -1,4 +1,4 @@
-import { ConfigInvalidError, ComponentFailedError, StorageError, formatIssue } from '@ferry/host';
+import { ConfigInvalidError, ComponentFailedError, StorageError, TelemetryAddressError, formatIssue } from '@ferry/host';
 import { EXIT } from './exit-codes.js';
 
 /** Every problem of a config, under the config file's path. */
@@ -20,7 +20,7 @@ export function reportFailure(error: unknown): number {
     printConfigErrors(error);
     return EXIT.invalidConfig;
   }
-  if (error instanceof ComponentFailedError || error instanceof StorageError) {
+  if (error instanceof ComponentFailedError || error instanceof StorageError || error instanceof TelemetryAddressError) {
     process.stderr.write(`ferry: ${error.message}\n`);
     return EXIT.failure;
   }

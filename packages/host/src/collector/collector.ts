@@ -178,6 +178,8 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
     const storage = this.#loaded.config.storage;
     const directory = storage ? join(storage.directory, 'pipelines', safeName(pipeline.name)) : undefined;
     pipeline.log = await (this.#options.openLog ?? this.#defaultLog)(pipeline.name, directory);
+    // Shown at 0 from the start, so an alert on damage works before the first is found.
+    this.#damagedRecords.add(0, { pipeline: pipeline.name });
     const restored = pipeline.log.restoredState;
     for (const processor of pipeline.processors) {
       const state = restored?.[processor.id];

@@ -20,7 +20,11 @@ export function componentContext(input: ContextInput): ComponentContext<Readonly
     telemetry: input.recorder,
     storage: input.storageDirectory === undefined ? undefined : { directory: input.storageDirectory },
     signal: input.signal,
-    reportError: input.onError,
+    reportError: (error) => {
+      // The status board hears of it first, so /status says so by the time the log line is out.
+      input.recorder.reported(error);
+      input.onError(error);
+    },
   };
 }
 

@@ -4,6 +4,9 @@ import type { LogCursor, LogSlice } from '../log/types.js';
 export interface WindowEntry {
   readonly end: number;
   readonly count: number;
+  readonly bytes: number;
+  /** When its first event was accepted. */
+  readonly receivedAt: number;
   /** Delivered or dead-lettered: the cursor may pass it. */
   done: boolean;
   /** Its sending has returned, whether or not the batch was finished. */
@@ -22,15 +25,35 @@ export interface WindowEntry {
 export class CommitWindow {
   readonly #cursor: LogCursor;
   readonly #entries: WindowEntry[] = [];
+  /** When the newest batch taken was first accepted (undefined before the first). */
+  #lastReceivedAt: number | undefined;
 
   constructor(cursor: LogCursor) {
     this.#cursor = cursor;
   }
 
   open(slice: LogSlice): WindowEntry {
-    const entry: WindowEntry = { end: slice.firstSeq + slice.lines.length, count: slice.lines.length, done: false, settled: false, delivered: 0, deadLettered: 0 };
+    const entry: WindowEntry = { end: slice.firstSeq + slice.lines.length, count: slice.lines.length, bytes: slice.bytes, receivedAt: slice.receivedAt, done: false, settled: false, delivered: 0, deadLettered: 0 };
     this.#entries.push(entry);
+    this.#lastReceivedAt = slice.receivedAt;
     return entry;
+  }
+
+  /** The oldest batch not yet committed past: it holds the oldest event not finished. */
+  get front(): WindowEntry | undefined {
+    return this.#entries[0];
+  }
+
+  /** When the first event of the newest batch taken was accepted. */
+  get lastReceivedAt(): number | undefined {
+    return this.#lastReceivedAt;
+  }
+
+  /** Bytes of the batches taken and not yet finished. */
+  get openBytes(): number {
+    let bytes = 0;
+    for (const entry of this.#entries) if (!entry.done) bytes += entry.bytes;
+    return bytes;
   }
 
   /** Marks the entry settled (finished or abandoned) and commits past every finished one at the front. */

@@ -51,13 +51,17 @@ export async function deliverWithRetry(first: Batch, tally: Tally, deps: RetryDe
   for (let attempt = 1; ; attempt++) {
     await gate.throttle(stop);
     if (stop.aborted) return false;
+    if (attempt === 1 && recorder.tapped) recorder.tap(recorder.pipeline ?? batch.pipeline, batch.lines);
     let failure: Error;
+    const began = performance.now();
     try {
       const result = await attemptWithTimeout(deps.exporter, batch, attempt, deps.timeoutMs, stop);
       const rejected = result?.rejected ?? [];
       const delivered = batch.count - rejected.length;
       recorder.add('sent', delivered);
       tally.delivered += delivered;
+      const notDelivered = rejected.find((r) => !isPermanent(r.error)) ?? rejected[0];
+      recorder.attempted({ seconds: (performance.now() - began) / 1000, error: notDelivered?.error });
       if (rejected.length === 0) {
         gate.succeeded();
         if (attempt > 1) logger.info('export succeeded after retries', { attempts: attempt, events: batch.count });
@@ -74,6 +78,7 @@ export async function deliverWithRetry(first: Batch, tally: Tally, deps: RetryDe
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
       if (stop.aborted && !(failure instanceof AttemptTimeout)) return false;
+      recorder.attempted({ seconds: (performance.now() - began) / 1000, error: failure });
       if (isPermanent(failure)) {
         gate.succeeded();
         await deps.deadLetter(batch, failure.message, tally);

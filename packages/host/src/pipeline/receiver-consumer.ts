@@ -17,13 +17,15 @@ export class ReceiverConsumer implements EventConsumer {
 
   async consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<void> {
     if (events.length === 0) return;
+    let stored: ReadonlyArray<readonly string[]>;
     try {
-      if (this.#targets.length === 1) await (this.#targets[0] as PipelineIngest).consume(events, options);
-      else await Promise.all(this.#targets.map((target) => target.consume(events, options)));
+      if (this.#targets.length === 1) stored = [await (this.#targets[0] as PipelineIngest).consume(events, options)];
+      else stored = await Promise.all(this.#targets.map((target) => target.consume(events, options)));
     } catch (error) {
       this.#recorder.add('refused', events.length);
       throw error;
     }
     this.#recorder.add('accepted', events.length);
+    if (this.#recorder.tapped) this.#targets.forEach((target, i) => this.#recorder.tap(target.name, stored[i] ?? []));
   }
 }

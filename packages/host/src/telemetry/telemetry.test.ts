@@ -28,7 +28,9 @@ describe('component telemetry', () => {
     expect(points.get('ferry.receiver.accepted_events')).toEqual([{ value: 10, attributes: { receiver: 'grantex' } }]);
     expect(points.get('ferry.receiver.malformed')).toEqual([{ value: 2, attributes: { receiver: 'grantex' } }]);
     expect(points.get('ferry.exporter.sent_events')).toEqual([{ value: 7, attributes: { exporter: 's3', pipeline: 'events' } }]);
-    expect(points.get('ferry.exporter.failed_events')).toEqual([{ value: 1, attributes: { exporter: 's3', pipeline: 'events' } }]);
+    expect(points.get('ferry.exporter.dead_lettered_events')).toEqual([{ value: 1, attributes: { exporter: 's3', pipeline: 'events' } }]);
+    // Counters a component has are shown from the start, at 0.
+    expect(points.get('ferry.exporter.lost_events')).toEqual([{ value: 0, attributes: { exporter: 's3', pipeline: 'events' } }]);
     expect(telemetry.views().map((v) => [v.kind, v.id, v.counts.accepted + v.counts.sent])).toEqual([
       ['receiver', 'grantex', 10],
       ['exporter', 's3', 7],
