@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exporterSchema, loadPlugins } from '@ferry/host';
+import { exporterSchema, loadPlugins, metricCatalogue } from '@ferry/host';
 import type { ComponentDefinition } from '@ferry/sdk';
 import { hostSections, optionTable } from './docs/tables.js';
 
@@ -64,10 +64,16 @@ async function main(): Promise<void> {
     { marker: 'custom-exporter-conformance', file: 'test/custom-exporter/http-ndjson-exporter.conformance.test.ts', lang: 'ts' },
   ];
   const snippetTexts = await Promise.all(snippets.map((s) => readFile(join(ROOT, s.file), 'utf8')));
+  // Every metric /metrics serves, from the catalogue its instruments are made from.
+  const metrics = [
+    '| Metric | Type | Labels | Meaning |',
+    '| --- | --- | --- | --- |',
+    ...metricCatalogue().map((m) => `| \`${m.name}\` | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(', ')} | ${m.help.replace(/\|/g, '\\|')} |`),
+  ].join('\n');
   await update(join(ROOT, 'README.md'), (text) =>
     snippets.reduce(
       (current, s, i) => replaceBetween(current, `<!-- ${s.marker}:start -->`, `<!-- ${s.marker}:end -->`, `\`\`\`${s.lang}\n${(snippetTexts[i] ?? '').trim()}\n\`\`\``, 'README.md'),
-      replaceBetween(text, REFERENCE_START, REFERENCE_END, reference, 'README.md'),
+      replaceBetween(replaceBetween(text, REFERENCE_START, REFERENCE_END, reference, 'README.md'), '<!-- metrics:start -->', '<!-- metrics:end -->', metrics, 'README.md'),
     ),
   );
 

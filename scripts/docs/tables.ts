@@ -20,6 +20,7 @@ interface Node {
 function typeName(node: Node): string {
   if (node.anyOf?.every((n) => n.const !== undefined)) return node.anyOf.map((n) => `\`${JSON.stringify(n.const)}\``).join(' \\| ');
   if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
+  if (node.anyOf) return node.anyOf.map(typeName).join(' \\| ');
   if (node.type === 'array') return `array of ${node.items ? typeName(node.items) : 'values'}`;
   if (Array.isArray(node.type)) return node.type.join(' \\| ');
   return node.type ?? 'value';

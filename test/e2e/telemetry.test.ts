@@ -4,6 +4,7 @@ import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { startGenerator, type GeneratorServer } from '@ferry/generator';
 import { startDatadogPeer, type DatadogPeer } from '@ferry/exporter-datadog/testing';
+import { metricCatalogue } from '@ferry/host';
 import { ferry as ferryOnce, runFerry, type FerryProcess } from '../support/ferry-process.js';
 import { archivedEvents, eventually } from '../support/archive.js';
 import { workspace } from '../support/workspace.js';
@@ -64,7 +65,7 @@ describe('/metrics', () => {
         storage: { directory: join(ws.dir, 'storage') },
         receivers: { grantex: { url: source.url, apiKey: KEY } },
         processors: { filter: { exclude: { types: ['budget.*'] } } },
-        exporters: { datadog: { apiKey: '${env:DD_API_KEY}', endpoint: datadog.endpoint, batchSize: 100, flushIntervalMs: 50, retry }, file: { directory: archive, flushIntervalMs: 50 } },
+        exporters: { datadog: { apiKey: '${env:DD_API_KEY}', endpoint: datadog.endpoint, batchSize: 100, flushIntervalMs: 50, retry }, file: { directory: archive, flushIntervalMs: 50, queue: { maxEvents: 100_000 } } },
         service: { pipelines: { events: { receivers: ['grantex'], processors: ['filter'], exporters: ['datadog', 'file'] } }, telemetry: { ...json, address: `127.0.0.1:${port}` } },
       }),
     );
@@ -107,6 +108,13 @@ describe('/metrics', () => {
       expect(at('ferry_exporter_in_flight_events', labels)).toBe(0);
     }
     expect(at('ferry_log_capacity_bytes', { pipeline: 'events' })).toBe(4 * 1024 ** 3);
+    expect(at('ferry_exporter_queue_capacity', file)).toBe(100_000);
+    // Every series is in the README's table (generated from the same catalogue), and every row is served.
+    const documented = new Set(metricCatalogue().map((m) => m.name));
+    const served = new Set(samples.map((s) => s.name.replace(/_(bucket|sum|count)$/, '')).filter((name) => name.startsWith('ferry_')));
+    const own = [...served].filter((name) => !/^ferry_receiver_(?!accepted_|refused_)/.test(name));
+    expect(own.filter((name) => !documented.has(name))).toEqual([]);
+    expect([...documented].filter((name) => !name.includes('<') && !served.has(name))).toEqual([]);
     expect(at('ferry_log_damaged_records_total', { pipeline: 'events' })).toBe(0);
 
     run.signal('SIGTERM');
