@@ -50,9 +50,12 @@ export function runFerry(args: readonly string[], options: RunOptions = {}): Fer
       for (const l of listeners) l();
     });
   });
+  // Only once its output has ended too is a text that never came never coming: a waitFor
+  // still pending then rejects at once, instead of at its timeout.
   let done = false;
-  void exited.then(() => {
+  child.on('close', () => {
     done = true;
+    for (const l of listeners) l();
   });
   return {
     child,
