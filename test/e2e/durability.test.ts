@@ -1,38 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { deliverWebhooks, startGenerator } from '@ferry/generator';
 import type { FerryEvent } from '@ferry/sdk';
-import { ROOT, runFerry, type FerryProcess } from '../support/ferry-process.js';
+import { ROOT } from '../support/ferry-process.js';
+import { cleanAfterEach } from '../support/cleanups.js';
 import { archivedEvents, eventually, readArchive } from '../support/archive.js';
 import { expectBooksBalanced } from '../support/books.js';
 import { parseArchiveKey } from '@ferry/archive';
 import { startS3Peer } from '@ferry/exporter-s3/testing';
 import { gunzipSync } from 'node:zlib';
-import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
 import { freePort, peakRss } from '../support/ports.js';
 import { workspace } from '../support/workspace.js';
 
 const SECRET = 'whsec_e2e';
 const HTTP_EXPORTER = join(ROOT, 'test', 'custom-exporter', 'http-ndjson-exporter.ts');
-const cleanups: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function ferry(config: string, env?: NodeJS.ProcessEnv): FerryProcess {
-  const process = runFerry(['run', '--config', config], env === undefined ? {} : { env });
-  cleanups.push(async () => {
-    if (process.child.exitCode === null && process.child.signalCode === null) process.signal('SIGKILL');
-    await process.exited;
-  });
-  return process;
-}
-
-async function sink(): Promise<NdjsonSink> {
-  const s = await startNdjsonSink();
-  cleanups.push(() => s.close());
-  return s;
-}
+const cleanups = cleanAfterEach();
+const { ferry, sink } = cleanups;
 
 function ndjsonEvents(body: Buffer): FerryEvent[] {
   return body.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as FerryEvent);

@@ -12,15 +12,16 @@
  * records) so that the smallest segments (64 KiB) each hold several groups and roll hundreds
  * of times.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createEventFactory, startGenerator } from '@ferry/generator';
 import type { FerryEvent } from '@ferry/sdk';
-import { ROOT, runFerry, type FerryProcess } from '../support/ferry-process.js';
+import { ROOT } from '../support/ferry-process.js';
+import { cleanAfterEach } from '../support/cleanups.js';
 import { eventually } from '../support/archive.js';
 import { GrowingArchive } from '../support/archive-reader.js';
 import { tally, type Tally } from '../support/id-tally.js';
-import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
+import type { NdjsonSink } from '../support/ndjson-sink.js';
 import { postNdjson } from '../support/ndjson-poster.js';
 import { freePort } from '../support/ports.js';
 import { watchSegments } from '../support/segment-watch.js';
@@ -35,25 +36,8 @@ const fastRetry = { initialIntervalMs: 50, maxIntervalMs: 500 };
 /** The batching of issue 8's run. */
 const batch = { batchSize: 1000, flushIntervalMs: 200 };
 
-const cleanups: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function ferry(config: string): FerryProcess {
-  const process = runFerry(['run', '--config', config]);
-  cleanups.push(async () => {
-    if (process.child.exitCode === null && process.child.signalCode === null) process.signal('SIGKILL');
-    await process.exited;
-  });
-  return process;
-}
-
-async function sink(): Promise<NdjsonSink> {
-  const s = await startNdjsonSink();
-  cleanups.push(() => s.close());
-  return s;
-}
+const cleanups = cleanAfterEach();
+const { ferry, sink } = cleanups;
 
 /** No memory cache: every exporter reads the log back from the segment files. */
 function storage(dir: string, segmentBytes: number, fsync: 'batch' | 'interval' = 'batch') {
