@@ -25,10 +25,19 @@ export interface DecodedRecord {
   readonly bytes: number;
 }
 
-export function encodeRecord(firstSeq: number, receivedAt: number, lines: readonly string[], state: string | undefined): Buffer {
+/**
+ * Encodes a record. `linesBytes`, the UTF-8 size of the lines plus their newlines, is
+ * measured when not given; the log passes it (it measures each line for the cache anyway).
+ * Lines are written one by one into the record: joining them first builds a large string
+ * V8 must flatten and measure again, which cost a fifth of the CPU with persistence on.
+ */
+export function encodeRecord(firstSeq: number, receivedAt: number, lines: readonly string[], state: string | undefined, linesBytes?: number): Buffer {
   const stateBytes = state === undefined ? 0 : Buffer.byteLength(state);
-  const body = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-  const bodyBytes = Buffer.byteLength(body);
+  let bodyBytes = linesBytes;
+  if (bodyBytes === undefined) {
+    bodyBytes = 0;
+    for (const line of lines) bodyBytes += Buffer.byteLength(line) + 1;
+  }
   const payloadBytes = FIXED_PAYLOAD_BYTES + stateBytes + bodyBytes;
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + payloadBytes);
   let at = HEADER_BYTES;
@@ -37,7 +46,11 @@ export function encodeRecord(firstSeq: number, receivedAt: number, lines: readon
   at = buffer.writeUInt32LE(lines.length, at);
   at = buffer.writeUInt32LE(stateBytes, at);
   if (state !== undefined) at += buffer.write(state, at, 'utf8');
-  buffer.write(body, at, 'utf8');
+  for (const line of lines) {
+    at += buffer.write(line, at, 'utf8');
+    buffer[at++] = 10;
+  }
+  if (at !== buffer.length) throw new Error(`log record size mismatch: measured ${buffer.length} bytes, wrote ${at}`);
   buffer.writeUInt32LE(MAGIC, 0);
   buffer.writeUInt32LE(payloadBytes, 4);
   buffer.writeUInt32LE(crc32(buffer.subarray(HEADER_BYTES)), 8);

@@ -112,7 +112,7 @@ export class SegmentWriter {
   }
 
   static encode(firstSeq: number, receivedAt: number, record: Omit<LogRecord, 'firstSeq' | 'receivedAt'>, state: string | undefined): PendingRecord {
-    return { ...record, firstSeq, receivedAt, state, encoded: encodeRecord(firstSeq, receivedAt, record.lines, state) };
+    return { ...record, firstSeq, receivedAt, state, encoded: encodeRecord(firstSeq, receivedAt, record.lines, state, record.bytes) };
   }
 
   /** Queues a record; resolves once it is written (synced with `fsync: batch`). */
