@@ -146,5 +146,11 @@ describe('reloading the config while running', () => {
     await driven('in').next!.consume(makeEvents(4));
     await eventually(() => idsOf('out').length === 4, 'the old config still running');
     expect(destination('out').lifecycle).toEqual(['start memory/out']);
+    // A refused reload leaves nothing half done or "in progress": the next one applies (Fluent Bit #10547).
+    delete destination('broken').failCreate;
+    const next = await collector.reload(await loadTestConfig(dir.path, config({ 'memory/out': { name: 'out', flushIntervalMs: 5 }, 'memory/broken': { name: 'broken', flushIntervalMs: 5 } }, { processors: { tag: {} }, pipelineProcessors: ['tag'] })));
+    expect(next).toMatchObject({ applied: true, refused: [] });
+    await driven('in').next!.consume(makeEvents(3, 4));
+    await eventually(() => idsOf('broken').length === 3 && idsOf('out').length === 7, 'both exporters after the reload');
   });
 });
