@@ -79,8 +79,28 @@ export interface EventConsumer {
   consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<void>;
 }
 
+/**
+ * Input a receiver could not turn into events (not JSON, not an event), kept with the reason
+ * instead of being dropped. Dead letters of a receiver are raw: they never reached a pipeline,
+ * so no exporter replays them; an operator reads them (`ferry dlq list` names the file).
+ */
+export interface RawDeadLetter {
+  /** The input exactly as received. */
+  readonly bytes: Uint8Array;
+  /** Why it is not an event, in plain words. */
+  readonly reason: string;
+  /** Where it came from, for whoever reads it (a stream and sequence number, a URL). */
+  readonly source?: Readonly<Record<string, JsonValue>>;
+}
+
 export interface ReceiverContext<Config> extends ComponentContext<Config> {
   readonly next: EventConsumer;
+  /**
+   * Keeps input that is not an event, with the reason. Resolves once it is kept — on disk
+   * and fsynced with `storage`, else logged at error level with its bytes — so the receiver
+   * may then let go of it upstream (terminate a broker message, delete a row).
+   */
+  deadLetter(letter: RawDeadLetter): Promise<void>;
 }
 
 export type ProcessorContext<Config> = ComponentContext<Config>;

@@ -19,6 +19,7 @@ export type {
   ConsumeOptions,
   EventConsumer,
   ReceiverContext,
+  RawDeadLetter,
   ProcessorContext,
   ExporterContext,
   ExporterProgress,

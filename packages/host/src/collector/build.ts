@@ -11,6 +11,7 @@ import type { Telemetry, ComponentRecorder } from '../telemetry/metrics.js';
 import { componentContext, exporterContext, label, safeName } from './context.js';
 import { ComponentFailedError } from './errors.js';
 import { GuardedComponent } from './guarded.js';
+import { receiverDeadLetters } from '../deadletters/receiver-letters.js';
 
 const DELIVERY_KEYS = new Set(['batchSize', 'maxBatchBytes', 'flushIntervalMs', 'timeoutMs', 'maxInFlight', 'retry', 'queue']);
 
@@ -165,6 +166,7 @@ export function buildReceiver(
       onError: (error) => env.onComponentError('receiver', id, error),
     }),
     next: next(recorder),
+    deadLetter: receiverDeadLetters(config.storage?.directory, id, env.logger.child({ component: `receiver/${id}` }), env.signal),
   };
   const instance = create('receiver', id, () => definition.create(context));
   return { id, component: new GuardedComponent(label('receiver', id), instance), recorder, pipelines };

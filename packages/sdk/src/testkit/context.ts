@@ -1,7 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import type { TObject, Static } from '../schema.js';
 import { compileConfigSchema } from '../validation.js';
-import type { ComponentContext, DeliveryProgress, EventConsumer, ExporterContext, Logger, ReceiverContext } from '../component.js';
+import type { ComponentContext, DeliveryProgress, EventConsumer, ExporterContext, Logger, RawDeadLetter, ReceiverContext } from '../component.js';
 import type { FerryEvent } from '../event.js';
 
 export interface LogLine {
@@ -17,6 +17,8 @@ export interface TestContext<Config> extends ReceiverContext<Config>, ExporterCo
   readonly reported: Error[];
   /** Everything handed to `next.consume`, in order. */
   readonly received: FerryEvent[];
+  /** Everything handed to `deadLetter`, in order. */
+  readonly deadLettered: RawDeadLetter[];
   /** Aborts `signal`, as the host does at shutdown. */
   abort(): void;
 }
@@ -50,6 +52,7 @@ export function createTestContext<Config>(config: Config, options: TestContextOp
   const counts = new Map<string, number>();
   const reported: Error[] = [];
   const received: FerryEvent[] = [];
+  const deadLettered: RawDeadLetter[] = [];
   const controller = new AbortController();
   const logger = (bound: Record<string, unknown>): Logger => {
     const at = (level: LogLine['level']) => (message: string, fields: Readonly<Record<string, unknown>> = {}) => {
@@ -76,5 +79,8 @@ export function createTestContext<Config>(config: Config, options: TestContextOp
     },
   };
   const progress: DeliveryProgress = options.progress ?? { of: () => undefined };
-  return { ...context, next, progress, logs, counts, reported, received, abort: () => controller.abort() };
+  const deadLetter = async (letter: RawDeadLetter): Promise<void> => {
+    deadLettered.push({ ...letter, bytes: Uint8Array.from(letter.bytes) });
+  };
+  return { ...context, next, deadLetter, progress, logs, counts, reported, received, deadLettered, abort: () => controller.abort() };
 }
