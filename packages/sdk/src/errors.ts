@@ -7,9 +7,15 @@
 export class RetryableError extends Error {
   override readonly name = 'RetryableError';
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+  /**
+   * The destination asks to be sent less (429, 503, throttling): the host lowers how many
+   * requests it sends at once. An isolated failure (a 500, a reset) is retried without that.
+   */
+  readonly pushBack: boolean;
+  constructor(message: string, options: { retryAfterMs?: number; pushBack?: boolean; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.retryAfterMs = options.retryAfterMs;
+    this.pushBack = options.pushBack ?? false;
   }
 }
 
@@ -50,6 +56,12 @@ export class ShutdownError extends Error {
 
 export function isPermanent(error: unknown): boolean {
   return error instanceof PermanentError || error instanceof ConfigError || hasName(error, 'PermanentError') || hasName(error, 'ConfigError');
+}
+
+/** Whether a failure asks the host to send less: marked so, or with a Retry-After (which only push-back carries). */
+export function isPushBack(error: unknown): boolean {
+  if (retryAfterOf(error) !== undefined) return true;
+  return typeof error === 'object' && error !== null && (error as { pushBack?: unknown }).pushBack === true;
 }
 
 /** How long the destination asked us to wait, if it did. */

@@ -1,7 +1,7 @@
 export { SDK_VERSION, DEFAULT_SDK_RANGE } from './version.js';
 export { checkEvent, decodeEvent, isFerryEvent, sample } from './event.js';
 export type { FerryEvent, JsonValue, JsonObject, JsonPrimitive, DecodeResult, EventProblem } from './event.js';
-export { RetryableError, PermanentError, ConfigError, BackpressureError, ShutdownError, isPermanent, retryAfterOf } from './errors.js';
+export { RetryableError, PermanentError, ConfigError, BackpressureError, ShutdownError, isPermanent, isPushBack, retryAfterOf } from './errors.js';
 export { createBatch } from './batch.js';
 export type { Batch, BatchSource } from './batch.js';
 export { Type, Secret, FilePath, StringEnum, SECRET_KEYWORD, FILE_PATH_KEYWORD } from './schema.js';

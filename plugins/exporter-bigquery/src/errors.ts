@@ -41,6 +41,13 @@ function retryAfterMs(e: ClientError): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** Rate limits, quotas and an overloaded service ask for less; one backend error does not. */
+function isPushBack(e: ClientError): boolean {
+  const status = statusOf(e);
+  const reason = reasonOf(e);
+  return status === 429 || status === 503 || reason === 'rateLimitExceeded' || reason === 'quotaExceeded';
+}
+
 function isRetryable(e: ClientError): boolean {
   const status = statusOf(e);
   const reason = reasonOf(e);
@@ -61,7 +68,7 @@ export function insertFailure(error: unknown, table: string): Error {
   const why = describe(e);
   if (isRetryable(e)) {
     const wait = retryAfterMs(e);
-    return new RetryableError(`BigQuery insert into ${table} failed (${why})`, { cause: error, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+    return new RetryableError(`BigQuery insert into ${table} failed (${why})`, { cause: error, pushBack: isPushBack(e), ...(wait === undefined ? {} : { retryAfterMs: wait }) });
   }
   switch (statusOf(e)) {
     case 401:

@@ -52,7 +52,9 @@ export function classify(answer: IntakeAnswer, place: Place): Verdict {
   if (status === 408 || status === 429 || status >= 500) {
     const wait = retryAfterMs(answer.retryAfter);
     const message = `the Datadog intake (${place.destination}) answered ${status}${because(reason)}`;
-    return { kind: 'halt', error: new RetryableError(message, wait === undefined ? {} : { retryAfterMs: wait }) };
+    // 408, 429 and 503 ask for less; another 5xx alone is a failure to retry, not push-back.
+    const pushBack = status === 408 || status === 429 || status === 503;
+    return { kind: 'halt', error: new RetryableError(message, { pushBack, ...(wait === undefined ? {} : { retryAfterMs: wait }) }) };
   }
   if (status === 401 || status === 403) {
     // The key, not the content: a ConfigError, so Ferry's status shows the exporter failed for good (its events are dead-lettered as for any permanent error).

@@ -50,6 +50,9 @@ const redact = (text: string) => text.replace(/\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]
  * (honouring Retry-After); a missing bucket, a refused permission, bad credentials or a
  * wrong region are not, and say which bucket and which IAM action — never a credential.
  */
+/** S3's ways of asking to be sent less. */
+const THROTTLED = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+
 export function classify(error: unknown, target: RequestTarget): Error {
   const e = (error ?? {}) as SdkError;
   const name = e.name ?? e.code ?? 'Error';
@@ -59,7 +62,7 @@ export function classify(error: unknown, target: RequestTarget): Error {
   if (name === 'NoSuchBucket') return new PermanentError(`bucket "${bucket}" does not exist`);
   if (TRANSIENT.has(name) || status === 429 || status === 408 || (status !== undefined && status >= 500)) {
     const wait = retryAfter(e);
-    return new RetryableError(`S3 answered ${why} for bucket "${bucket}"`, { cause: error, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+    return new RetryableError(`S3 answered ${why} for bucket "${bucket}"`, { cause: error, pushBack: THROTTLED.has(name) || status === 429 || status === 503, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
   }
   if (CREDENTIALS.has(name)) {
     return new PermanentError(`${action} on bucket "${bucket}" was refused: ${why}; the credentials found by the AWS SDK's default chain are not valid for this endpoint`);

@@ -8,7 +8,7 @@ export const HOST_BATCH_DEFAULTS = { batchSize: 1000, maxBatchBytes: 5 * 1024 * 
 
 export const retrySchema = Type.Object(
   {
-    initialIntervalMs: Type.Integer({ minimum: 1, default: 500, description: 'Wait before the first retry of a failed batch (ms).' }),
+    initialIntervalMs: Type.Integer({ minimum: 1, default: 100, description: 'Wait before the first retry of a failed batch (ms), with jitter; a Retry-After from the destination wins.' }),
     maxIntervalMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Longest wait between two retries (ms); backoff doubles up to it, with jitter.' }),
     multiplier: Type.Number({ minimum: 1, default: 2, description: 'How much the wait grows after each failed attempt.' }),
     maxElapsedMs: Type.Integer({

@@ -1,24 +1,35 @@
 import { Signal } from '../util/signal.js';
 import { wait } from './wait.js';
 
+/** Outcomes remembered to tell a failing destination from an isolated failure. */
+const WINDOW = 20;
+/** Past this share of failures among the last WINDOW attempts, failures count as push-back. */
+const FAILURE_RATE_LIMIT = 0.5;
+
 /**
- * Shared by every pipeline that feeds one exporter: how many batches may be in flight, and
- * whether the destination asked us to pause. A retryable failure drops concurrency to one
- * and a Retry-After pauses new attempts, so a struggling destination sees its load shrink
- * instead of multiply; each success lets one more batch in, up to `maxInFlight`.
+ * Shared by every pipeline that feeds one exporter: how many batches may be held (cut and
+ * not yet finished: `maxInFlight`), how many requests may be under way at once (the limit,
+ * at most `maxInFlight`), and whether the destination asked us to pause. The limit shrinks only when the destination
+ * pushes back — a 429/503 or Retry-After, a timeout, or failures above half of recent
+ * attempts — halving each time, and a Retry-After pauses new attempts; each success lets one
+ * more batch in, up to `maxInFlight`. An isolated failure (one 500 among successes) shrinks
+ * nothing: that batch retries on its own while the others keep flowing.
  */
 export class ExporterGate {
   readonly #max: number;
   #limit: number;
+  #held = 0;
   #inFlight = 0;
   #pausedUntil = 0;
   readonly #released = new Signal();
+  readonly #recent: boolean[] = [];
 
   constructor(maxInFlight: number) {
     this.#max = maxInFlight;
     this.#limit = maxInFlight;
   }
 
+  /** Requests under way now. */
   get inFlight(): number {
     return this.#inFlight;
   }
@@ -26,20 +37,35 @@ export class ExporterGate {
     return this.#limit;
   }
 
-  /** Waits for a free slot; false when the signal aborted first. */
-  async acquire(signal: AbortSignal): Promise<boolean> {
-    while (this.#inFlight >= this.#limit) {
+  /** Waits until fewer than `maxInFlight` batches are held (cut, not finished); false when the signal aborted first. */
+  acquire(signal: AbortSignal): Promise<boolean> {
+    return this.#take(signal, () => this.#held < this.#max, () => this.#held++);
+  }
+
+  release(): void {
+    this.#held--;
+    this.#released.notify();
+  }
+
+  /** Waits for room for one more request under the current limit, and for any pause to end. */
+  async acquireAttempt(signal: AbortSignal): Promise<boolean> {
+    await this.throttle(signal);
+    return this.#take(signal, () => this.#inFlight < this.#limit, () => this.#inFlight++);
+  }
+
+  releaseAttempt(): void {
+    this.#inFlight--;
+    this.#released.notify();
+  }
+
+  async #take(signal: AbortSignal, free: () => boolean, take: () => void): Promise<boolean> {
+    while (!free()) {
       if (signal.aborted) return false;
       await wait(60_000, signal, this.#released.wait());
     }
     if (signal.aborted) return false;
-    this.#inFlight++;
+    take();
     return true;
-  }
-
-  release(): void {
-    this.#inFlight--;
-    this.#released.notify();
   }
 
   /** Waits while the destination asked for a pause. */
@@ -50,14 +76,28 @@ export class ExporterGate {
   }
 
   succeeded(): void {
+    this.#remember(true);
     if (this.#limit < this.#max) {
       this.#limit++;
       this.#released.notify();
     }
   }
 
-  failed(retryAfterMs: number | undefined): void {
-    this.#limit = 1;
+  /** A failed attempt; `pushBack` when the destination asked to be sent less (or timed out). */
+  failed(pushBack: boolean, retryAfterMs: number | undefined): void {
+    this.#remember(false);
+    if (pushBack || this.#failureRate() > FAILURE_RATE_LIMIT) this.#limit = Math.max(1, Math.floor(this.#limit / 2));
     if (retryAfterMs !== undefined && retryAfterMs > 0) this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + retryAfterMs);
+  }
+
+  #remember(ok: boolean): void {
+    this.#recent.push(ok);
+    if (this.#recent.length > WINDOW) this.#recent.shift();
+  }
+
+  #failureRate(): number {
+    // Too few attempts to call it a rate: a single early failure is not push-back.
+    if (this.#recent.length < WINDOW / 2) return 0;
+    return this.#recent.filter((ok) => !ok).length / this.#recent.length;
   }
 }

@@ -1,4 +1,4 @@
-import { isPermanent, retryAfterOf, type Batch, type Exporter, type Logger } from '@ferry/sdk';
+import { isPermanent, isPushBack, retryAfterOf, type Batch, type Exporter, type Logger } from '@ferry/sdk';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
 import { AttemptTimeout, attemptWithTimeout } from './attempt.js';
 import { backoffDelay, type RetryPolicy } from './backoff.js';
@@ -49,13 +49,13 @@ export async function deliverWithRetry(first: Batch, tally: Tally, deps: RetryDe
   let batch = first;
   const startedAt = Date.now();
   for (let attempt = 1; ; attempt++) {
-    await gate.throttle(stop);
-    if (stop.aborted) return false;
+    // One request slot per attempt, not per batch: a batch waiting to retry holds none.
+    if (!(await gate.acquireAttempt(stop))) return false;
     if (attempt === 1 && recorder.tapped) recorder.tap(recorder.pipeline ?? batch.pipeline, batch.lines);
     let failure: Error;
     const began = performance.now();
     try {
-      const result = await attemptWithTimeout(deps.exporter, batch, attempt, deps.timeoutMs, stop);
+      const result = await attemptWithTimeout(deps.exporter, batch, attempt, deps.timeoutMs, stop).finally(() => gate.releaseAttempt());
       const rejected = result?.rejected ?? [];
       const delivered = batch.count - rejected.length;
       recorder.add('sent', delivered);
@@ -86,7 +86,7 @@ export async function deliverWithRetry(first: Batch, tally: Tally, deps: RetryDe
       }
     }
     const retryAfterMs = retryAfterOf(failure);
-    gate.failed(retryAfterMs);
+    gate.failed(isPushBack(failure) || failure instanceof AttemptTimeout, retryAfterMs);
     recorder.add('retried', batch.count);
     const delay = backoffDelay(retry, attempt, retryAfterMs, deps.random);
     const elapsed = Date.now() - startedAt;
