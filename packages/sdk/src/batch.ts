@@ -1,14 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { FerryEvent } from './event.js';
+import { eventLine, withText } from './event-text.js';
 import { encodeLines, lineByteSizes } from './ndjson.js';
 
 /**
- * What an exporter receives: events in the order they were accepted, each also available
- * as its JSON text so NDJSON writers need not serialize again.
+ * What an exporter receives: events in the order they were accepted, each as the text
+ * Ferry stored for it (`lines`) and decoded (`events`).
+ *
+ * The lines are the evidence: each is the event's JSON text exactly as the receiver read
+ * it from the source, with what processors added (the integrity link at its end), never a
+ * re-serialization. Build what you send from `lines` (or `memberTexts(line, ['data'])` for
+ * one member's exact text): `events` are decoded with `JSON.parse`, so a number beyond
+ * 2^53 in them is already rounded and integer-like keys are reordered. Use `events` for
+ * routing and metadata (type, id), never to re-encode the event.
  */
 export interface Batch {
+  /** The lines decoded (lazily, on first use); each carries its line as `textOf(event)`. */
   readonly events: readonly FerryEvent[];
-  /** Each event as one line of JSON text, without the newline; same order as `events`. */
+  /** Each event's stored JSON text, one line without the newline; same order as `events`. */
   readonly lines: readonly string[];
   /** How many events the batch holds (cheaper than `events.length`, which decodes them). */
   readonly count: number;
@@ -76,12 +85,12 @@ class EventBatch implements Batch {
   }
 
   get events(): readonly FerryEvent[] {
-    this.#events ??= (this.#lines ?? []).map((line) => JSON.parse(line) as FerryEvent);
+    this.#events ??= (this.#lines ?? []).map((line) => withText(JSON.parse(line) as FerryEvent, line));
     return this.#events;
   }
 
   get lines(): readonly string[] {
-    this.#lines ??= (this.#events ?? []).map((event) => JSON.stringify(event));
+    this.#lines ??= (this.#events ?? []).map(eventLine);
     return this.#lines;
   }
 
@@ -127,7 +136,10 @@ class EventBatch implements Batch {
   }
 }
 
-/** Builds a batch from events, their JSON lines, or both (the host passes both when it has them). */
+/**
+ * Builds a batch from events, their lines, or both (the host passes both when it has them).
+ * From events alone, each line is the event's own text (`textOf`), else `JSON.stringify`.
+ */
 export function createBatch(source: BatchSource | readonly FerryEvent[]): Batch {
   return Array.isArray(source) ? new EventBatch({ events: source as readonly FerryEvent[] }) : new EventBatch(source as BatchSource);
 }

@@ -75,6 +75,10 @@ export interface EventConsumer {
    * Resolves once the events are accepted: on disk when persistence is on, so the
    * receiver may acknowledge them upstream. Rejects with a BackpressureError (only with
    * `wait: false`) or a ShutdownError; then nothing of the call was accepted.
+   *
+   * Hand events from `decodeEvent` (or give each its text with `withText`): they carry
+   * the JSON text the source sent, which is what Ferry stores and exports, byte for byte.
+   * A plain object is stored as `JSON.stringify` writes it.
    */
   consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<void>;
 }

@@ -1,3 +1,5 @@
+import { asLine, withText } from './event-text.js';
+
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -45,7 +47,12 @@ export type DecodeResult =
   | { readonly ok: true; readonly event: FerryEvent }
   | { readonly ok: false; readonly problem: EventProblem };
 
-/** Parses JSON text into an event, never throwing. */
+/**
+ * Parses JSON text into an event, never throwing. The event carries its text (`textOf`),
+ * which the host stores instead of re-serializing the object: every byte the source sent
+ * reaches the log, the archive and every exporter (line breaks between tokens, if any,
+ * become spaces, so the event stays one NDJSON line).
+ */
 export function decodeEvent(text: string): DecodeResult {
   let value: unknown;
   try {
@@ -54,7 +61,7 @@ export function decodeEvent(text: string): DecodeResult {
     return { ok: false, problem: `invalid JSON (${(error as Error).message})` };
   }
   const problem = checkEvent(value);
-  return problem === undefined ? { ok: true, event: value as FerryEvent } : { ok: false, problem };
+  return problem === undefined ? { ok: true, event: withText(value as FerryEvent, asLine(text)) } : { ok: false, problem };
 }
 
 /** A short, single-line excerpt of untrusted input for a log line. */

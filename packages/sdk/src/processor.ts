@@ -17,10 +17,15 @@ export interface BatchPolicy {
  * A processor runs on every batch a receiver hands in, before the events are made durable,
  * so that what it does is written once and read back the same by every exporter.
  *
- * - `process` returns the events to keep, in order (return the same objects when unchanged,
- *   new objects when changed; never mutate an event). Dropped events are counted as
+ * - `process` returns the events to keep, in order. Dropped events are counted as
  *   filtered. It must not hold events back: batching is done by the host after the
  *   durable log, so nothing held in a batch is ever only in memory.
+ * - An unchanged event is returned as the same object: it keeps the text the receiver read
+ *   (`textOf`), which is what the host stores, byte for byte. A changed event is a new
+ *   object: the host stores `JSON.stringify` of it, unless the processor gives its text
+ *   with `withText` (to change one member without re-encoding the rest, as the integrity
+ *   processor appends its link). Never mutate an event: the host would store its
+ *   original text, without the change.
  * - `batching` is for processors that set how the log is cut into batches (`batch`).
  * - `snapshot`/`restore`: state that must survive a restart (a hash chain's head). The
  *   host calls `snapshot()` exactly once per append, right after the `process()` calls

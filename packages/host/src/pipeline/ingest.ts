@@ -1,4 +1,4 @@
-import { BackpressureError, ShutdownError, type ConsumeOptions, type FerryEvent, type Logger, type Processor } from '@ferry/sdk';
+import { BackpressureError, eventLine, ShutdownError, type ConsumeOptions, type FerryEvent, type Logger, type Processor } from '@ferry/sdk';
 import type { AppendState, EventLog } from '../log/types.js';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
 import { Signal } from '../util/signal.js';
@@ -19,8 +19,9 @@ export interface IngestProcessor {
 const ESTIMATED_EVENT_BYTES = 512;
 
 /**
- * A pipeline's entry: runs its processors over each batch a receiver hands in, serializes
- * the result and appends it to the log. Calls are handled strictly in order, so sequence
+ * A pipeline's entry: runs its processors over each batch a receiver hands in and appends
+ * the result to the log, each event as its own text (`eventLine`: what the receiver read,
+ * or JSON of an object a receiver or processor built). Calls are handled strictly in order, so sequence
  * numbers and any processor state (a hash chain's head) follow the order of arrival; only
  * the durable wait runs concurrently, which lets the disk log commit many calls at once.
  */
@@ -83,7 +84,8 @@ export class PipelineIngest {
     const issued = this.#tail.then(async () => {
       const kept = await this.#process(events);
       if (kept.length === 0) return;
-      const lines = kept.map((event) => JSON.stringify(event));
+      // Each event's own text when it has one (as the source sent it): never re-encoded.
+      const lines = kept.map(eventLine);
       await this.#unlessClosing(this.#log.room(lines.reduce((sum, line) => sum + line.length + 1, 0)));
       for (let full = this.#exporters.find((e) => e.full()); full !== undefined; full = this.#exporters.find((e) => e.full())) {
         await this.#unlessClosing(full.space());
