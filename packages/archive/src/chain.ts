@@ -143,8 +143,35 @@ export function createLinkHasher(alg: ChainAlgorithm, secret?: string): LinkHash
   if (alg === 'sha256') return (text) => oneShotHash('sha256', text, 'hex');
   if (alg !== 'hmac-sha256') throw new TypeError(`unknown chain algorithm ${JSON.stringify(alg)}`);
   if (secret === undefined || secret === '') throw new MissingSecretError('an hmac-sha256 chain can only be checked with its secret');
-  const key: KeyObject = createSecretKey(Buffer.from(secret, 'utf8'));
+  return oneShotHmac(secret) ?? hmacWith(createSecretKey(Buffer.from(secret, 'utf8')));
+}
+
+function hmacWith(key: KeyObject): LinkHasher {
   return (text) => createHmac('sha256', key).update(text).digest('hex');
+}
+
+const BLOCK = 64;
+
+/**
+ * HMAC-SHA256 (RFC 2104: H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m))) from two one-shot hashes. An
+ * Hmac object costs a few microseconds to create, more than hashing an event: this is
+ * about twice as fast per event, and gives the same digest (a test checks it against
+ * createHmac). It needs K ⊕ ipad as text that UTF-8 encodes to itself, which holds for a
+ * secret of ASCII characters up to 64 bytes (every byte below 0x80, as is 0x36); any
+ * other secret gets the Hmac object (undefined here).
+ */
+function oneShotHmac(secret: string): LinkHasher | undefined {
+  const key = Buffer.from(secret, 'utf8');
+  if (key.length > BLOCK || key.some((byte) => byte >= 0x80)) return undefined;
+  const padded = Buffer.alloc(BLOCK);
+  key.copy(padded);
+  const inner = Buffer.from(padded.map((byte) => byte ^ 0x36)).toString('latin1');
+  const outer = Buffer.alloc(BLOCK + 32);
+  for (let i = 0; i < BLOCK; i++) outer[i] = (padded[i] as number) ^ 0x5c;
+  return (text) => {
+    (oneShotHash('sha256', inner + text, 'buffer') as unknown as Buffer).copy(outer, BLOCK);
+    return oneShotHash('sha256', outer, 'hex');
+  };
 }
 
 /** The hash of `event` linked by `link` (whose own `hash`, if any, is ignored). */

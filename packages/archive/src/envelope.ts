@@ -2,9 +2,11 @@ import type { JsonValue } from '@ferry/sdk';
 
 /**
  * The version of the record envelope Ferry writes to archives. Bumped when a reader would
- * misread a record of the new shape (see the README's "Schema versions").
+ * misread a record of the new shape (see the README's "Schema versions"). 1: the event as
+ * JSON.stringify wrote it, chained over RFC 8785 canonical JSON (chain.ts); 2: the event as
+ * the source sent it, chained over the stored bytes (byte-chain.ts).
  */
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
 
 /** The top-level field of an archived record that carries Ferry's envelope: `{ "v": 1, … }`. */
 export const ENVELOPE_FIELD = 'ferry';

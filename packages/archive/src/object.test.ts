@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
-import { createBatch, type FerryEvent } from '@ferry/sdk';
+import { createBatch, decodeEvent, type FerryEvent } from '@ferry/sdk';
 import { archiveLines, encodeObject } from './object.js';
 
 const events: FerryEvent[] = [
@@ -16,10 +16,19 @@ describe('archive objects', () => {
     expect((await encodeObject(batch, 'none')).toString('utf8')).toBe(expected);
     expect(gunzipSync(await encodeObject(batch, 'gzip')).toString('utf8')).toBe(expected);
     expect(expected.split('\n').filter(Boolean).map((line) => JSON.parse(line) as FerryEvent)).toEqual([
-      { ...events[0], ferry: { v: 1 } },
+      { ...events[0], ferry: { v: 2 } },
       events[1],
-      { ...events[2], ferry: { v: 1 } },
+      { ...events[2], ferry: { v: 2 } },
     ]);
+  });
+
+  it("are the source's text with the envelope added: integers beyond 2^53, integer-like keys and escapes untouched", async () => {
+    const text = '{"id":"evt_9","type":"grant.created","createdAt":"2026-03-01T12:00:00Z","data":{"b":1,"10":"ten","2":"two","big":12345678901234567890,"e":"caf\\u00e9 café"}}';
+    const decoded = decodeEvent(text);
+    if (!decoded.ok) throw new Error(decoded.problem);
+    const body = (await encodeObject(createBatch([decoded.event]), 'none')).toString('utf8');
+    expect(body).toBe(`${text.slice(0, -1)},"ferry":{"v":2}}\n`);
+    expect(JSON.stringify(decoded.event)).not.toBe(text); // what re-serializing would have written
   });
 
   it('of an empty batch are empty', async () => {

@@ -1,4 +1,4 @@
-import { createLinkHasher, ENVELOPE_VERSION, GENESIS, MissingSecretError, storedRecordText, type ChainAlgorithm, type ChainLink, type LinkHasher } from '@ferry/archive';
+import { byteChainCovered, BYTE_CHAIN_VERSION, createLinkHasher, ENVELOPE_VERSION, GENESIS, MissingSecretError, storedRecordText, type ChainAlgorithm, type ChainLink, type LinkHasher } from '@ferry/archive';
 import type { ChainProblem, Place, ProblemKind, WriterReport } from './report.js';
 
 const PROBLEMS_KEPT = 100;
@@ -54,8 +54,12 @@ export class ChainChecker {
     this.#expected = options.writers === undefined ? undefined : new Set(options.writers);
   }
 
-  /** Checks one stored record; `ambiguous` names a member its text has twice. */
-  check(record: Record<string, unknown>, link: ChainLink, place: Place, ambiguous: string | undefined): Outcome {
+  /**
+   * Checks one stored record. `covered` is the text its hash covers by its envelope
+   * version's rules (`coveredText`), undefined when the line is not in the form that
+   * version writes; `ambiguous` names a member its text has twice.
+   */
+  check(link: ChainLink, covered: string | undefined, place: Place, ambiguous: string | undefined): Outcome {
     const state = this.#state(link, place);
     const w = state.report;
     if (typeof link.v !== 'number' || link.v > ENVELOPE_VERSION) {
@@ -67,9 +71,13 @@ export class ChainChecker {
     if (ambiguous !== undefined) {
       problem = this.#problem(state, place, 'ambiguous', link.seq, `record ${link.seq} has the member "${ambiguous}" twice: JSON readers disagree on what it says`);
     }
-    const hashHolds = this.#hashHolds(state, record, link, place);
+    const hashHolds = this.#hashHolds(state, covered, link, place);
     if (hashHolds === false) {
-      problem = this.#problem(state, place, 'modified', link.seq, `record ${link.seq} does not match its hash: it was modified, or forged without the chain's key`);
+      const why =
+        covered === undefined
+          ? `record ${link.seq} is not byte for byte as Ferry wrote it (its envelope version ${link.v} hashes the stored bytes, and the line does not end in the link as written): it was modified, or re-serialized by a tool`
+          : `record ${link.seq} does not match its hash: it was modified, or forged without the chain's key`;
+      problem = this.#problem(state, place, 'modified', link.seq, why);
     }
 
     if (link.seq <= w.lastSeq) return this.#behind(state, link, place, hashHolds) ?? (problem ? 'problem' : 'duplicate');
@@ -140,7 +148,7 @@ export class ChainChecker {
   }
 
   /** True or false, or undefined when it cannot be known (an HMAC chain without its secret). */
-  #hashHolds(state: WriterState, record: Record<string, unknown>, link: ChainLink, place: Place): boolean | undefined {
+  #hashHolds(state: WriterState, covered: string | undefined, link: ChainLink, place: Place): boolean | undefined {
     const hasher = this.#hasher(link.alg);
     if (hasher instanceof Error) {
       if (!state.secretMissing) {
@@ -149,7 +157,7 @@ export class ChainChecker {
       }
       return undefined;
     }
-    const holds = hasher(storedRecordText(record, link)) === link.hash;
+    const holds = covered !== undefined && hasher(covered) === link.hash;
     if (holds) state.matched++;
     else state.mismatched++;
     return holds;
@@ -229,6 +237,15 @@ export class ChainChecker {
     }
     return this.writers;
   }
+}
+
+/**
+ * What a stored record's hash covers, by its envelope version: version 1, the record's RFC
+ * 8785 canonical JSON minus `ferry.hash` (so a re-serialized copy still verifies);
+ * version 2, the stored bytes up to the hash (undefined when the line is not as written).
+ */
+export function coveredText(line: string, record: Record<string, unknown>, link: ChainLink): string | undefined {
+  return link.v >= BYTE_CHAIN_VERSION ? byteChainCovered(line) : storedRecordText(record, link);
 }
 
 export function at(place: Place): string {

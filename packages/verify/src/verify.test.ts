@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { FerryEvent } from '@ferry/sdk';
+import { decodeEvent, type FerryEvent } from '@ferry/sdk';
 import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import { canonicalize } from '@ferry/archive';
 import redact from '@ferry/processor-redact';
 import { startS3Peer, type S3Peer } from '@ferry/exporter-s3/testing';
 import { readVerifySecret, renderReport, verifyArchive } from './index.js';
-import { archiveWriter, chain, events, ingest, type ArchiveWriter } from './testing/archive.js';
+import { archiveWriter, chain, chainV1, events, ingest, type ArchiveWriter } from './testing/archive.js';
 
 let archive: ArchiveWriter;
 beforeEach(async () => {
@@ -197,8 +197,8 @@ describe('verifyArchive on a directory', () => {
     expect(report.writers[0]?.verified).toBe(20);
   });
 
-  it('checks the content, not the text: a re-serialized copy still verifies, and a member given twice fails', async () => {
-    const keys = await archive.write(linked(chain('w1'), [5]));
+  it('version 1 (before byte-faithful events): checks the content, not the text, so a re-serialized copy still verifies, and a member given twice fails', async () => {
+    const keys = await archive.write(linked(chainV1('w1'), [5]));
     // Other member order and spacing, same content (as a pretty-printer or a JSON store would write it).
     await archive.edit(keys[0]!, (lines) => lines.map((l) => JSON.stringify(JSON.parse(canonicalize(JSON.parse(l))), null, 1).replace(/\n */g, ' ')));
     const copy = await verifyArchive(archive.dir);
@@ -254,9 +254,36 @@ describe('verifyArchive on a directory', () => {
     expect(renderReport(mixed)).toContain('duplicates of chained records not counted; the 6 records without a chain are counted every time they appear');
   });
 
+  it('version 2: vouches for the stored bytes, so a re-serialized copy does not verify and a change past 2^53 is found', async () => {
+    const source = '{"id":"evt_big","type":"grant.created","createdAt":"2026-03-01T12:00:00Z","data":{"10":"ten","2":"two","amount":12345678901234567891}}';
+    const decoded = decodeEvent(source);
+    if (!decoded.ok) throw new Error(decoded.problem);
+    const keys = await archive.write([ingest([chain('w1')], [decoded.event, ...events(2, 1)])]);
+    expect((await archive.lines(keys[0]!))[0]!.startsWith(source.slice(0, -1))).toBe(true);
+    expect(await verifyArchive(archive.dir)).toMatchObject({ ok: true, reformatted: 0 });
+    // 12345678901234567891 and …92 are one double: a canonical (version 1) hash could not tell them apart.
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 0 ? l.replace('12345678901234567891', '12345678901234567892') : l)));
+    expect((await verifyArchive(archive.dir)).writers[0]?.broken).toMatchObject({ line: 1, kind: 'modified', problem: "record 1 does not match its hash: it was modified, or forged without the chain's key" });
+    await archive.edit(keys[0]!, (lines) => lines.map((l) => JSON.stringify(JSON.parse(l), null, 1).replace(/\n */g, ' ')));
+    const copy = await verifyArchive(archive.dir);
+    expect(copy.writers[0]?.problemCount).toBe(3);
+    expect(copy.writers[0]?.broken?.problem).toMatch(/^record 1 is not byte for byte as Ferry wrote it \(its envelope version 2 hashes the stored bytes/);
+  });
+
+  it('verifies a chain begun under version 1 and continued under version 2 (an upgrade with storage keeps the head)', async () => {
+    const old = chainV1('w1', SECRET);
+    const before = linked(old, [5, 5]);
+    const upgraded = chain('w1', SECRET);
+    upgraded.restore!(old.snapshot!());
+    await archive.write([...before, ...linked(upgraded, [5, 5], 10)], { compression: 'gzip' });
+    const report = await verifyArchive(archive.dir, { secret: SECRET });
+    expect(report).toMatchObject({ ok: true, records: 20 });
+    expect(report.writers[0]).toMatchObject({ verified: 20, lastSeq: 20, gaps: [], problemCount: 0 });
+  });
+
   it('refuses envelopes newer than it knows instead of guessing', async () => {
     const keys = await archive.write(linked(chain('w1'), [3]));
-    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 1 ? l.replace('"ferry":{"v":1,', '"ferry":{"v":2,') : l)));
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 1 ? l.replace('"ferry":{"v":2,', '"ferry":{"v":3,') : l)));
     const report = await verifyArchive(archive.dir);
     expect(report.writers[0]?.broken).toMatchObject({ line: 2, kind: 'version' });
   });

@@ -1,5 +1,5 @@
-import { linkOf, parseArchiveKey } from '@ferry/archive';
-import { ChainChecker, type ChainCheckOptions } from './chain-check.js';
+import { BYTE_CHAIN_VERSION, linkOf, parseArchiveKey } from '@ferry/archive';
+import { ChainChecker, coveredText, type ChainCheckOptions } from './chain-check.js';
 import { ObjectDamage, readLines } from './lines.js';
 import type { Damage, VerifyReport } from './report.js';
 import { archiveEntries, type S3SourceOptions } from './sources.js';
@@ -70,17 +70,20 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
         return;
       }
       report.records++;
-      // Ferry writes JSON.stringify's text; any other text was re-serialized since, and only
-      // then is it worth scanning for a member given twice.
-      const reformatted = JSON.stringify(record) !== text;
-      if (reformatted) report.reformatted++;
       const link = linkOf(record);
       let outcome: string = 'unchained';
       if (link === undefined) {
         report.unchained++;
         if (report.unchainedAt.length < UNCHAINED_PLACES_KEPT) report.unchainedAt.push({ key: entry.key, line });
+      } else if (link.v >= BYTE_CHAIN_VERSION) {
+        // Version 2 hashes the bytes: a line that verifies is exactly what Ferry wrote.
+        outcome = checker.check(link, coveredText(text, record, link), { key: entry.key, line }, undefined);
       } else {
-        outcome = checker.check(record, link, { key: entry.key, line }, reformatted ? duplicateName(text) : undefined);
+        // Version 1 wrote JSON.stringify's text; any other text was re-serialized since, and
+        // only then is it worth scanning for a member given twice.
+        const reformatted = JSON.stringify(record) !== text;
+        if (reformatted) report.reformatted++;
+        outcome = checker.check(link, coveredText(text, record, link), { key: entry.key, line }, reformatted ? duplicateName(text) : undefined);
       }
       if (outcome !== 'duplicate') {
         const day = dayOf(record.createdAt);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, createHmac } from 'node:crypto';
-import type { FerryEvent, JsonValue, Processor } from '@ferry/sdk';
+import { decodeEvent, textOf, type FerryEvent, type JsonValue, type Processor } from '@ferry/sdk';
 import { conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
-import { canonicalize, GENESIS, type ChainLink } from '@ferry/archive';
+import { GENESIS, type ChainLink } from '@ferry/archive';
 import integrity from './index.js';
 import type { IntegrityConfig } from './config.js';
 
@@ -23,11 +23,11 @@ function append(chain: Processor, batch: readonly FerryEvent[]): { linked: Ferry
   return { linked, state: chain.snapshot!() };
 }
 
-/** The link's hash as an independent reader computes it: RFC 8785 text of the record minus `ferry.hash`. */
+/** The link's hash as an independent reader computes it: over the stored line's bytes up to `,"hash":`. */
 function expectedHash(record: FerryEvent, secret?: string): string {
-  const { hash: _hash, ...unhashed } = linkOf(record);
-  const text = canonicalize({ ...record, ferry: unhashed });
-  return secret === undefined ? createHash('sha256').update(text).digest('hex') : createHmac('sha256', secret).update(text).digest('hex');
+  const line = textOf(record) as string;
+  const covered = Buffer.from(line.slice(0, line.lastIndexOf(',"hash":"')), 'utf8');
+  return secret === undefined ? createHash('sha256').update(covered).digest('hex') : createHmac('sha256', secret).update(covered).digest('hex');
 }
 
 describe('the integrity processor', () => {
@@ -51,8 +51,9 @@ describe('the integrity processor', () => {
     expect(linkOf(out[0]!).prev).toBe(GENESIS);
     for (const [i, record] of out.entries()) {
       expect(Object.keys(linkOf(record))).toEqual(['v', 'writer', 'seq', 'alg', 'prev', 'hash']);
-      expect(linkOf(record)).toMatchObject({ v: 1, writer: 'w1', alg: 'sha256' });
+      expect(linkOf(record)).toMatchObject({ v: 2, writer: 'w1', alg: 'sha256' });
       expect(linkOf(record).hash).toBe(expectedHash(record));
+      expect(JSON.parse(textOf(record)!)).toEqual(record); // the stored line says what the object says
       if (i > 0) expect(linkOf(record).prev).toBe(linkOf(out[i - 1]!).hash);
       expect(withoutLink(record)).toEqual(events(5)[i]);
     }
@@ -110,11 +111,25 @@ describe('the integrity processor', () => {
     expect(linkOf(append(renamed, events(1)).linked[0]!)).toMatchObject({ writer: 'north', seq: 1, prev: GENESIS });
   });
 
-  it('keeps an envelope the event already had under ferry.upstream, covered by the hash', () => {
-    const upstream = { v: 1, writer: 'edge', seq: 9, alg: 'sha256', prev: GENESIS, hash: 'a'.repeat(64) };
-    const [record] = append(make(), [{ ...events(1)[0]!, ferry: upstream }]).linked;
-    expect(linkOf(record!)).toMatchObject({ writer: 'w1', seq: 1, upstream });
-    expect(linkOf(record!).hash).toBe(expectedHash(record!));
+  it('keeps an envelope the event already had under ferry.upstream, as text, covered by the hash', () => {
+    const upstream = `{"v":1,"writer":"edge","seq":9,"alg":"sha256","prev":"${GENESIS}","hash":"${'a'.repeat(64)}","n":12345678901234567890}`;
+    for (const text of [`{"id":"e1","type":"t","createdAt":"c","data":{"n":1},"ferry":${upstream}}`, `{"ferry":${upstream}, "id":"e1","type":"t","createdAt":"c","data":{"n":1}}`]) {
+      const decoded = decodeEvent(text);
+      if (!decoded.ok) throw new Error(decoded.problem);
+      const [record] = append(make(), [decoded.event]).linked;
+      expect(linkOf(record!)).toMatchObject({ writer: 'w1', seq: 1, upstream: JSON.parse(upstream) });
+      expect(textOf(record!)).toContain(`,"upstream":${upstream},"hash":"`);
+      expect(linkOf(record!).hash).toBe(expectedHash(record!));
+    }
+  });
+
+  it("appends the link to the source's text without re-encoding it: large integers, key order and escapes stay", () => {
+    const text = '{"id":"evt_1","type":"grant.created","createdAt":"2026-03-01T12:00:00Z","data":{"b":1,"10":"x","2":"y","big":12345678901234567890,"s":"\\u00e9 é"}}';
+    const decoded = decodeEvent(text);
+    if (!decoded.ok) throw new Error(decoded.problem);
+    const [record] = append(make({ secret: 'a-long-chain-secret' }), [decoded.event]).linked;
+    expect(textOf(record!)!.startsWith(`${text.slice(0, -1)},"ferry":{"v":2,"writer":"w1","seq":1,"alg":"hmac-sha256","prev":"${GENESIS}","hash":"`)).toBe(true);
+    expect(linkOf(record!).hash).toBe(expectedHash(record!, 'a-long-chain-secret'));
   });
 
   it('without storage, warns that each start begins a new chain epoch, and still links', () => {

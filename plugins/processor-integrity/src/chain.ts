@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
-import type { FerryEvent, JsonValue, Logger, Processor, ProcessorContext } from '@ferry/sdk';
-import { createLinkHasher, ENVELOPE_VERSION, GENESIS, linkText, linkTextWriter, recordText, type ChainAlgorithm, type LinkHasher } from '@ferry/archive';
+import { eventLine, withText, type FerryEvent, type JsonValue, type Logger, type Processor, type ProcessorContext } from '@ferry/sdk';
+import { BYTE_CHAIN_VERSION, byteLinker, createLinkHasher, GENESIS, type ChainAlgorithm } from '@ferry/archive';
+import { withoutEnvelope } from './upstream.js';
 import type { IntegrityConfig } from './config.js';
 
 /** Where the chain stands: the last link's position and hash. */
@@ -30,8 +31,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export class IntegrityChain implements Processor {
   readonly #writer: string;
   readonly #alg: ChainAlgorithm;
-  readonly #hasher: LinkHasher;
-  readonly #linkText: (seq: number, prev: string) => string;
+  readonly #link: ReturnType<typeof byteLinker>;
   readonly #logger: Logger;
   #head: ChainHead = { seq: 0, hash: GENESIS };
   #linked: ChainHead | undefined;
@@ -39,8 +39,7 @@ export class IntegrityChain implements Processor {
   constructor(ctx: ProcessorContext<IntegrityConfig>) {
     this.#writer = ctx.config.writerId ?? defaultWriter();
     this.#alg = ctx.config.secret === undefined ? 'sha256' : 'hmac-sha256';
-    this.#hasher = createLinkHasher(this.#alg, ctx.config.secret);
-    this.#linkText = linkTextWriter(this.#writer, this.#alg, ENVELOPE_VERSION);
+    this.#link = byteLinker(this.#writer, this.#alg, createLinkHasher(this.#alg, ctx.config.secret));
     this.#logger = ctx.logger;
     if (ctx.storage === undefined) {
       ctx.logger.warn(
@@ -54,23 +53,27 @@ export class IntegrityChain implements Processor {
     return this.#writer;
   }
 
+  /**
+   * Appends each event's link to its stored text (envelope version 2: the hash covers the
+   * bytes, see @ferry/archive byte-chain.ts), so the event's text is never re-encoded. An
+   * event that already has a `ferry` member (from an upstream Ferry) has it moved, as
+   * text, into the link's `upstream`.
+   */
   process(events: readonly FerryEvent[]): FerryEvent[] {
     let { seq, hash } = this.#head;
     const linked = new Array<FerryEvent>(events.length);
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as FerryEvent;
-      const upstream = event.ferry;
       const prev = hash;
       seq++;
-      // Object literals with the same shape every time, and no second copy of the link:
-      // this loop is on the pipeline's critical path.
-      if (upstream === undefined) {
-        hash = this.#hasher(recordText(event, this.#linkText(seq, prev)));
-        linked[i] = { ...event, ferry: { v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash } };
-      } else {
-        hash = this.#hasher(recordText(event, linkText({ v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, upstream })));
-        linked[i] = { ...event, ferry: { v: ENVELOPE_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash, upstream } };
-      }
+      let text = eventLine(event);
+      let upstream: string | undefined;
+      if (event.ferry !== undefined) ({ text, envelope: upstream } = withoutEnvelope(text));
+      const record = this.#link(text, seq, prev, upstream);
+      hash = record.hash;
+      // The object mirrors the line for processors after this one; the line is what is stored.
+      const link = { v: BYTE_CHAIN_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash, ...(event.ferry === undefined ? {} : { upstream: event.ferry }) };
+      linked[i] = withText({ ...event, ferry: link }, record.line);
     }
     this.#linked = { seq, hash };
     return linked;

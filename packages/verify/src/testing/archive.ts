@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createBatch, type FerryEvent, type Processor } from '@ferry/sdk';
 import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
-import { archiveKey, encodeObject, type Compression, type KeyLayout } from '@ferry/archive';
+import { archiveKey, createLinkHasher, encodeObject, GENESIS, linkText, recordText, type ChainAlgorithm, type Compression, type KeyLayout } from '@ferry/archive';
 import integrity from '@ferry/processor-integrity';
 
 /**
@@ -22,6 +22,37 @@ export function events(count: number, from = 0, perDay = 20): FerryEvent[] {
 export function chain(writerId: string, secret?: string, storage = true): Processor {
   const config = resolveConfig(integrity.configSchema, { writerId, ...(secret === undefined ? {} : { secret }) });
   return integrity.create(createTestContext(config, storage ? { storageDirectory: '/tmp' } : {}));
+}
+
+/**
+ * A chain as Ferry wrote it before envelope version 2 (the integrity processor of issue 10):
+ * each event re-serialized with its link, the hash over RFC 8785 canonical JSON. Built from
+ * the archive package's version-1 functions, which `ferry verify` still checks these with.
+ */
+export function chainV1(writerId: string, secret?: string): Processor {
+  const alg: ChainAlgorithm = secret === undefined ? 'sha256' : 'hmac-sha256';
+  const hasher = createLinkHasher(alg, secret);
+  let head = { seq: 0, hash: GENESIS };
+  let linked = head;
+  return {
+    process: (batch) => {
+      let { seq, hash } = head;
+      const out = batch.map((event) => {
+        const unhashed = { v: 1, writer: writerId, seq: ++seq, alg, prev: hash };
+        hash = hasher(recordText(event, linkText(unhashed)));
+        return { ...event, ferry: { ...unhashed, hash } };
+      });
+      linked = { seq, hash };
+      return out;
+    },
+    snapshot: () => {
+      head = linked;
+      return { writer: writerId, ...head };
+    },
+    restore: (state) => {
+      head = linked = state as { seq: number; hash: string };
+    },
+  };
 }
 
 /** Processors run in order, then the snapshot taken as the host does when it appends. */
