@@ -4,5 +4,5 @@ export { clientOptions, connectNats, describeServers, isAuthError, serverList } 
 export type { ConnectContext } from './connect.js';
 export { apiErrorCode, describeNatsError, errorCode, isConnectionLoss, isNoResponders, isTimeout, JS_ERR } from './errors.js';
 export { coveredBy, subjectFor, subjectMatches, templateFilter, TYPE_PLACEHOLDER } from './subject.js';
-export { leaseKey, NatsKvLease } from './lease.js';
+export { leaseHolderId, leaseKey, NatsKvLease } from './lease.js';
 export type { NatsLeaseOptions } from './lease.js';

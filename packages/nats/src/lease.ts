@@ -19,6 +19,10 @@ export interface NatsLeaseOptions {
   readonly path: string;
   /** Shown to the server's monitoring. */
   readonly connectionName: string;
+  /** This holder's identity; default: host, pid and a random part. */
+  readonly holder?: string;
+  /** How long one KV request may take (ms); default 5000. */
+  readonly requestTimeoutMs?: number;
 }
 
 /** What a holder writes into the lease: who, for operators reading the bucket. */
@@ -27,6 +31,11 @@ interface Holder {
   readonly host: string;
   readonly pid: number;
   readonly since: string;
+}
+
+/** An identity for a holder: host, pid and a random part (a restarted process is someone else). */
+export function leaseHolderId(): string {
+  return `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
 }
 
 const KEY_PATTERN = /^[-/_=.a-zA-Z0-9]+$/;
@@ -61,7 +70,7 @@ export class NatsKvLease {
   constructor(options: NatsLeaseOptions) {
     this.#options = options;
     this.leaseMs = options.leaseMs;
-    this.holder = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+    this.holder = options.holder ?? leaseHolderId();
   }
 
   /** Where the lease lives, for log lines (no credentials). */
@@ -74,7 +83,7 @@ export class NatsKvLease {
     if (this.#kv !== undefined) return;
     const { bucket, leaseMs, replicas, path } = this.#options;
     this.#connection ??= await connectNats(this.#options.nats, { path: `${path}.nats`, name: this.#options.connectionName });
-    const js = this.#connection.jetstream();
+    const js = this.#connection.jetstream({ timeout: this.#options.requestTimeoutMs ?? 5000 });
     const kv = await js.views.kv(bucket, { ttl: leaseMs, history: 1, replicas });
     const ttl = (await kv.status()).ttl;
     if (ttl !== leaseMs) {

@@ -12,6 +12,7 @@ import { componentContext, exporterContext, label, safeName } from './context.js
 import { ComponentFailedError } from './errors.js';
 import { GuardedComponent } from './guarded.js';
 import { receiverDeadLetters } from '../deadletters/receiver-letters.js';
+import { electedReceiver, splitReceiverConfig } from '../receivers/leader-election.js';
 
 const DELIVERY_KEYS = new Set(['batchSize', 'maxBatchBytes', 'flushIntervalMs', 'timeoutMs', 'maxInFlight', 'retry', 'queue']);
 
@@ -154,11 +155,14 @@ export function buildReceiver(
   const { config, registry } = env.loaded;
   const definition = definitionOf<ReceiverDefinition>(registry, 'receiver', id);
   const recorder = env.telemetry.component('receiver', id);
+  // `leaderElection` is the host's: the plugin never sees it (as exporters never see their delivery options).
+  const { own, election } = splitReceiverConfig(config.receivers[id] ?? {});
+  const logger = env.logger.child({ component: `receiver/${id}` });
   const context = {
     ...componentContext({
       kind: 'receiver',
       id,
-      config: config.receivers[id] ?? {},
+      config: Object.freeze(own),
       logger: env.logger.child({ component: `receiver/${id}` }),
       recorder,
       storageDirectory: storageDirectory(config, 'receiver', id),
@@ -166,8 +170,10 @@ export function buildReceiver(
       onError: (error) => env.onComponentError('receiver', id, error),
     }),
     next: next(recorder),
-    deadLetter: receiverDeadLetters(config.storage?.directory, id, env.logger.child({ component: `receiver/${id}` }), env.signal),
+    deadLetter: receiverDeadLetters(config.storage?.directory, id, logger, env.signal),
   };
-  const instance = create('receiver', id, () => definition.create(context));
+  const instance = create('receiver', id, () =>
+    election === undefined ? definition.create(context) : electedReceiver({ id, election, logger, create: (next) => definition.create({ ...context, next }), next: context.next, reportError: context.reportError }),
+  );
   return { id, component: new GuardedComponent(label('receiver', id), instance), recorder, pipelines };
 }

@@ -1,7 +1,8 @@
-import type { ComponentKind, ExporterDefinition, TObject, TSchema } from '@ferry/sdk';
+import type { ComponentKind, ExporterDefinition, ReceiverDefinition, TObject, TSchema } from '@ferry/sdk';
 import { Type } from '@ferry/sdk';
 import type { Registry } from '../plugins/registry.js';
 import { COMPONENT_ID_PATTERN, deliveryProperties, hostRootProperties } from './host-schema.js';
+import { LEADER_ELECTION_KEY, leaderElectionSchema } from '../receivers/leader-schema.js';
 
 export const SECTIONS: ReadonlyArray<{ section: 'receivers' | 'processors' | 'exporters'; kind: ComponentKind }> = [
   { section: 'receivers', kind: 'receiver' },
@@ -29,6 +30,13 @@ export function exporterSchema(definition: ExporterDefinition): TObject {
   return Type.Object({ ...own.properties, ...optionalDelivery }, { ...schemaOptions(own), additionalProperties: false });
 }
 
+/** A receiver's schema as users write it: its own options plus the host's `leaderElection`. */
+export function receiverSchema(definition: ReceiverDefinition): TObject {
+  const own = definition.configSchema;
+  if (LEADER_ELECTION_KEY in own.properties) throw new TypeError(`receiver "${definition.type}" declares the host option ${LEADER_ELECTION_KEY}`);
+  return Type.Object({ ...own.properties, [LEADER_ELECTION_KEY]: Type.Optional(leaderElectionSchema) }, { ...schemaOptions(own), additionalProperties: false });
+}
+
 function schemaOptions(schema: TObject): Record<string, unknown> {
   const { properties: _properties, required: _required, type: _type, ...rest } = schema as unknown as Record<string, unknown>;
   return rest;
@@ -45,7 +53,7 @@ export function composeSchema(registry: Registry): Record<string, unknown> {
     const patternProperties: Record<string, TSchema> = {};
     for (const { definition } of registry.list(kind)) {
       const key = definitionKey(kind, definition.type);
-      $defs[key] = definition.kind === 'exporter' ? exporterSchema(definition) : definition.configSchema;
+      $defs[key] = definition.kind === 'exporter' ? exporterSchema(definition) : definition.kind === 'receiver' ? receiverSchema(definition) : definition.configSchema;
       patternProperties[`^${escapeRegex(definition.type)}(/[^/\\s]+)?$`] = Type.Unsafe({ $ref: `#/$defs/${key}` });
     }
     sections[section] = Type.Unsafe({
