@@ -25,7 +25,7 @@ describe('the ferry command', () => {
     expect(existsSync(FERRY_BIN)).toBe(true);
     const help = await ferry(['--help']);
     expect(help.status).toBe(0);
-    for (const command of ['run', 'validate', 'components', 'schema', 'dlq']) expect(help.stdout).toContain(command);
+    for (const command of ['run', 'validate', 'components', 'schema', 'dlq', 'top', 'tap']) expect(help.stdout).toContain(command);
     expect(help.stdout).toContain('Exit status');
   });
 

@@ -46,6 +46,15 @@ async function scratch() {
   return ws;
 }
 
+/** Grantex → file, the simplest pipeline, with these telemetry settings. */
+function filePipeline(url: string, dir: string, telemetry: Record<string, unknown>) {
+  return {
+    receivers: { grantex: { url, apiKey: KEY } },
+    exporters: { file: { directory: join(dir, 'archive') } },
+    service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, telemetry },
+  };
+}
+
 const retry = { initialIntervalMs: 20, maxIntervalMs: 100 };
 const json = { logs: { format: 'json' as const } };
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
@@ -249,14 +258,7 @@ describe('the telemetry server', () => {
     const source = await generator({ rate: 50, seed: 75 });
     const port = await freePort();
     const token = 'telemetry-token-0123456789abcdef';
-    const run = ferry(
-      await ws.config({
-        receivers: { grantex: { url: source.url, apiKey: KEY } },
-        exporters: { file: { directory: join(ws.dir, 'archive') } },
-        service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, telemetry: { ...json, address: `127.0.0.1:${port}`, authToken: '${env:TOKEN}' } },
-      }),
-      { TOKEN: token },
-    );
+    const run = ferry(await ws.config(filePipeline(source.url, ws.dir, { ...json, address: `127.0.0.1:${port}`, authToken: '${env:TOKEN}' })), { TOKEN: token });
     const anonymous = telemetryAt(port);
     const wrong = telemetryAt(port, 'not-the-token-0123456789');
     const authorized = telemetryAt(port, token);
@@ -279,13 +281,7 @@ describe('the telemetry server', () => {
     const ws = await scratch();
     const source = await generator({ rate: 10, seed: 76 });
     const port = await freePort();
-    const run = ferry(
-      await ws.config({
-        receivers: { grantex: { url: source.url, apiKey: KEY } },
-        exporters: { file: { directory: join(ws.dir, 'archive') } },
-        service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, telemetry: { address: `127.0.0.1:${port}` } },
-      }),
-    );
+    const run = ferry(await ws.config(filePipeline(source.url, ws.dir, { address: `127.0.0.1:${port}` })));
     const server = telemetryAt(port);
     await eventually(async () => (await server.probe('/readyz')).status === 200, 'ready');
     // fetch will not set Host; a browser tricked by DNS rebinding sends the attacker's name in it.
@@ -311,12 +307,7 @@ describe('the telemetry server', () => {
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     cleanups.push(() => new Promise((resolve) => blocker.close(resolve)));
     const source = await generator({ rate: 10, seed: 77 });
-    const base = {
-      receivers: { grantex: { url: source.url, apiKey: KEY } },
-      exporters: { file: { directory: join(ws.dir, 'archive') } },
-      service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } } },
-    };
-    const taken = ferry(await ws.config({ ...base, service: { ...base.service, telemetry: { address: `127.0.0.1:${port}` } } }, 'taken.json'));
+    const taken = ferry(await ws.config(filePipeline(source.url, ws.dir, { address: `127.0.0.1:${port}` }), 'taken.json'));
     expect(await taken.exited).toBe(1);
     expect(taken.stderr()).toContain(`ferry: service.telemetry.address: 127.0.0.1:${port} is already in use (another Ferry, or another program); choose another address, or set it to null to run without the telemetry server`);
 
@@ -328,7 +319,7 @@ describe('the telemetry server', () => {
     });
     if (held) cleanups.push(() => new Promise((resolve) => defaultBlocker.close(resolve)));
     // Written as text: the workspace helper turns the server off in configs that do not name an address.
-    const usual = ferry(await ws.config(JSON.stringify(base), 'default.json'));
+    const usual = ferry(await ws.config(JSON.stringify(filePipeline(source.url, ws.dir, {})), 'default.json'));
     await usual.waitFor('collector started');
     expect(usual.stderr()).toContain('telemetry server not started: service.telemetry.address: 127.0.0.1:8888 is already in use');
     usual.signal('SIGTERM');
@@ -337,11 +328,7 @@ describe('the telemetry server', () => {
 
   it('a non-loopback address without a token is a config error', async () => {
     const ws = await scratch();
-    const config = await ws.config({
-      receivers: { grantex: { url: 'http://127.0.0.1:9', apiKey: KEY } },
-      exporters: { file: { directory: join(ws.dir, 'archive') } },
-      service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, telemetry: { address: '0.0.0.0:8888' } },
-    });
+    const config = await ws.config(filePipeline('http://127.0.0.1:9', ws.dir, { address: '0.0.0.0:8888' }));
     const result = await ferryOnce(['validate', '--config', config]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('service.telemetry.authToken: required when the telemetry server listens on "0.0.0.0", which is not a loopback address');

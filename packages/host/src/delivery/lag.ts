@@ -21,17 +21,19 @@ export interface OldestPending {
  * stated by `known`. This lasts only until the exporter takes its next batch, at once
  * unless it is stopped in front of a gap.
  */
-export function oldestPending(queued: number, window: CommitWindow, cursor: LogCursor, startedAt: number, now: number): OldestPending | undefined {
-  if (queued <= 0) return undefined;
+export function oldestPending(o: { queued: number; window: CommitWindow; cursor: LogCursor; startedAt: number; now: number; halted: boolean }): OldestPending | undefined {
+  const { window, cursor } = o;
+  if (o.queued <= 0) return undefined;
   const front = window.front;
   if (front !== undefined) return { receivedAt: front.receivedAt, known: 'exact' };
   const next = cursor.nextReceivedAt();
-  // Nothing readable yet: appended, not yet written (an fsync away).
-  if (next === undefined) return { receivedAt: now, known: 'exact' };
-  if (next > 0) return { receivedAt: next, known: 'exact' };
+  if (next !== undefined && next > 0) return { receivedAt: next, known: 'exact' };
+  // Nothing readable yet and not stopped in front of a gap: appended, not yet written (an fsync away).
+  if (next === undefined && !o.halted) return { receivedAt: o.now, known: 'exact' };
+  // Only on disk, or stopped in front of a gap: what is known around it.
   const before = window.lastReceivedAt;
   if (before !== undefined) return { receivedAt: before, known: 'batch-before' };
-  return { receivedAt: startedAt, known: 'since-start' };
+  return { receivedAt: o.startedAt, known: 'since-start' };
 }
 
 /** The gauge's value: seconds, never negative. */

@@ -108,7 +108,7 @@ export class ExporterRunner {
 
   /** When the oldest event not yet finished was accepted (the lag gauge; see lag.ts). */
   oldestPending(): OldestPending | undefined {
-    return oldestPending(this.queued, this.#window, this.#o.cursor, this.#startedAt, Date.now());
+    return oldestPending({ queued: this.queued, window: this.#window, cursor: this.#o.cursor, startedAt: this.#startedAt, now: Date.now(), halted: this.halted !== undefined });
   }
 
   start(): void {

@@ -117,6 +117,7 @@ export class ComponentRecorder implements ComponentTelemetry {
   readonly counts: ComponentCounts;
   readonly #telemetry: Telemetry;
   readonly #attributes: Attributes;
+  readonly #counters: Partial<Record<HostCounter, Counter>> = {};
 
   constructor(telemetry: Telemetry, kind: ComponentKind, id: string, pipeline: string | undefined, counts: ComponentCounts) {
     this.#telemetry = telemetry;
@@ -137,15 +138,20 @@ export class ComponentRecorder implements ComponentTelemetry {
    */
   startAtZero(): void {
     const names: readonly HostCounter[] = this.kind === 'receiver' ? ['accepted', 'refused'] : this.kind === 'processor' ? ['filtered'] : this.pipeline === undefined ? [] : ['sent', 'failed', 'retried', 'lost'];
-    for (const name of names) this.#telemetry.counter(HOST_COUNTERS[name].instrument(this.kind), HOST_COUNTERS[name].help).add(0, this.#attributes);
+    for (const name of names) this.#counter(name).add(0, this.#attributes);
     if (this.kind === 'exporter' && this.pipeline !== undefined) this.#telemetry.counter(FAILED_ATTEMPTS.instrument, FAILED_ATTEMPTS.help).add(0, this.#attributes);
   }
 
   add(name: HostCounter, value: number): void {
     if (value === 0) return;
     this.counts[name] += value;
-    this.#telemetry.counter(HOST_COUNTERS[name].instrument(this.kind), HOST_COUNTERS[name].help).add(value, this.#attributes);
+    this.#counter(name).add(value, this.#attributes);
     if (name === 'accepted') this.#telemetry.observer?.accepted(this.id);
+  }
+
+  /** This component's counter for `name`, looked up once (`add` runs for every batch). */
+  #counter(name: HostCounter): Counter {
+    return (this.#counters[name] ??= this.#telemetry.counter(HOST_COUNTERS[name].instrument(this.kind), HOST_COUNTERS[name].help));
   }
 
   count(name: string, value = 1): void {

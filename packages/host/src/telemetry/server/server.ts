@@ -28,6 +28,8 @@ export interface TelemetryServerOptions {
 }
 
 const TAP_LIMIT = { default: 100, max: 10_000 };
+/** A tap whose reader falls this far behind skips samples rather than holding them in memory. */
+const TAP_BACKLOG_BYTES = 1024 * 1024;
 const TAP_INTERVAL_MS = { default: 500, min: 50 };
 
 function send(response: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
@@ -136,6 +138,7 @@ export class TelemetryServer {
       limit,
       intervalMs,
       deliver: (events) => {
+        if (response.writableLength > TAP_BACKLOG_BYTES) return;
         let text = '';
         // The stored line goes out as it is: the event exactly as the pipeline kept it.
         for (const e of events) text += `{"component":${JSON.stringify(component)},"pipeline":${JSON.stringify(e.pipeline)},"event":${e.line}}\n`;
