@@ -86,7 +86,7 @@ export async function bareLoop(events: number): Promise<WholeProcessRun> {
 }
 
 /** Ferry on Grantex SSE → [integrity →] batch → file, spawn to last event landed. */
-export async function ferryRun(events: number, options: { persistent: boolean; integrity?: boolean }): Promise<WholeProcessRun> {
+export async function ferryRun(events: number, options: { persistent: boolean; integrity?: boolean; telemetry?: { address: string | null }; whileRunning?: () => () => void }): Promise<WholeProcessRun> {
   const chain = options.integrity ? { integrity: { writerId: 'bench', secret: 'bench-chain-secret-0123' } } : {};
   const generator = await startGenerator({ apiKey: 'k', mode: 'pull', total: events, seed: SEED, keepDelivered: false });
   const work = await scratch();
@@ -98,15 +98,18 @@ export async function ferryRun(events: number, options: { persistent: boolean; i
       processors: { ...chain, batch: { batchSize: 5000, flushIntervalMs: 200 } },
       exporters: { file: { directory: archive } },
       // The progress line only tells the bench when to stop waiting; the time comes from the archive.
-      service: { pipelines: { events: { receivers: ['grantex'], processors: [...Object.keys(chain), 'batch'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
+      service: { pipelines: { events: { receivers: ['grantex'], processors: [...Object.keys(chain), 'batch'], exporters: ['file'] } }, telemetry: { progress: 'always', ...options.telemetry } },
     });
     const spawnedMs = Date.now();
     const run = runFerry(['run', '--config', config]);
     let readyMs = 0;
+    // Work alongside the run (a scraper), from spawn to the last event, like everything timed here.
+    const stopAlongside = options.whileRunning?.();
     const ready = run.waitFor('collector started').then(() => (readyMs = Date.now()));
     const sent = run.waitFor(`file: sent ${events.toLocaleString('en-US')}`, 600_000);
     const peak = await peakRss(run.pid, sent);
     await Promise.all([ready, sent]);
+    stopAlongside?.();
     const cpu = await cpuSecondsOf(run.pid);
     run.signal('SIGTERM');
     await run.exited;

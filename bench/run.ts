@@ -48,5 +48,6 @@ say(`Archive: ${describeCheck(recovered.check)}`);
 
 for (const line of await (await import('./exporters.js')).report()) say(line);
 for (const line of await (await import('./compliance.js')).report()) say(line);
+for (const line of await (await import('./telemetry.js')).report(events, runs)) say(line);
 for (const line of await (await import('./startup.js')).report()) say(line);
 for (const line of await (await import('./postgres.js')).report()) say(line);
