@@ -37,6 +37,17 @@ export async function readArchive(directory: string): Promise<ArchiveObject[]> {
   return objects;
 }
 
+/** Every record of a file archive as the text stored, in key order. */
+export async function readArchiveLines(directory: string): Promise<string[]> {
+  const paths = (await files(directory)).sort((a, b) => relative(directory, a).localeCompare(relative(directory, b)));
+  const lines: string[] = [];
+  for (const path of paths) {
+    const raw = await readFile(path);
+    lines.push(...(path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8').split('\n').filter(Boolean));
+  }
+  return lines;
+}
+
 export async function archivedEvents(directory: string): Promise<FerryEvent[]> {
   return (await readArchive(directory)).flatMap((o) => o.events);
 }

@@ -2,7 +2,7 @@ export { SDK_VERSION, DEFAULT_SDK_RANGE } from './version.js';
 export { checkEvent, decodeEvent, isFerryEvent, sample } from './event.js';
 export type { FerryEvent, JsonValue, JsonObject, JsonPrimitive, DecodeResult, EventProblem } from './event.js';
 export { withText, textOf, eventLine, asLine } from './event-text.js';
-export { memberTexts, forEachMember } from './json-members.js';
+export { memberTexts, forEachMember, arrayItemTexts } from './json-members.js';
 export type { MemberSpan } from './json-members.js';
 export { RetryableError, PermanentError, ConfigError, BackpressureError, ShutdownError, isPermanent, isPushBack, retryAfterOf } from './errors.js';
 export { createBatch } from './batch.js';

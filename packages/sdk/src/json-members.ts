@@ -104,3 +104,22 @@ export function memberTexts<Name extends string>(text: string, names: readonly N
   });
   return out;
 }
+
+/**
+ * The exact text of each item of the array `text` holds (a JSON body of several events),
+ * in order; undefined when `text` is not an array.
+ */
+export function arrayItemTexts(text: string): string[] | undefined {
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACKET) return undefined;
+  const items: string[] = [];
+  i = skipSpace(text, i + 1);
+  while (i < text.length && text.charCodeAt(i) !== CLOSE_BRACKET) {
+    const end = valueEnd(text, i);
+    items.push(text.slice(i, end));
+    i = skipSpace(text, end);
+    if (text.charCodeAt(i) !== COMMA) break;
+    i = skipSpace(text, i + 1);
+  }
+  return items;
+}

@@ -2,22 +2,32 @@ import { describe, expect, it } from 'vitest';
 import type { FerryEvent } from '@ferry/sdk';
 import { encodeRow, insertIdFor, LIMITS, oversize, planRequests, requestBody, requestBytes, toRow } from './encode.js';
 
-const event = (id: string, data: FerryEvent['data'] = { grantId: 'g1' }): FerryEvent => ({ id, type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data });
+const object = (id: string, data: FerryEvent['data'] = { grantId: 'g1' }): FerryEvent => ({ id, type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data });
+/** An event's stored line, as the exporter reads it from a batch. */
+const event = (id: string, data?: FerryEvent['data']): string => JSON.stringify(object(id, data));
 
 describe('the row encoding', () => {
   it('maps every event to the seed row: event_id, event_type, created_at, data as JSON text', () => {
     const data = { grantId: 'grnt_1', scopes: ['a', 'b'], nested: { quote: '"', newline: '\n', unicode: 'é✓' } };
-    expect(toRow({ ...event('evt_1', data), extra: 1 }, false)).toEqual({
+    expect(toRow(JSON.stringify({ ...object('evt_1', data), extra: 1 }), false)).toEqual({
       insertId: 'evt_1',
       json: { event_id: 'evt_1', event_type: 'grant.created', created_at: '2026-03-01T12:00:00Z', data: JSON.stringify(data) },
     });
   });
 
   it('adds the integrity link as JSON text only for a table with the ferry column', () => {
-    const linked = { ...event('evt_1'), ferry: { v: 1, seq: 5 } };
+    const linked = JSON.stringify({ ...object('evt_1'), ferry: { v: 1, seq: 5 } });
     expect(toRow(linked, true).json.ferry).toBe('{"v":1,"seq":5}');
     expect(toRow(linked, false).json).not.toHaveProperty('ferry');
     expect(toRow(event('evt_2'), true).json).not.toHaveProperty('ferry');
+  });
+
+  it("takes data and the link from the stored line as they are written: integers beyond 2^53, key order, escapes", () => {
+    const data = '{"10":"ten","2":"two","n":12345678901234567890,"s":"caf\\u00e9 café","deep":[[[{"a":[1.50]}]]]}';
+    const ferry = '{"v":2,"writer":"w","seq":12345678901234567890}';
+    const line = `{"id":"evt_1","type":"grant.created","createdAt":"2026-03-01T12:00:00Z","data":${data},"ferry":${ferry}}`;
+    expect(toRow(line, true).json).toEqual({ event_id: 'evt_1', event_type: 'grant.created', created_at: '2026-03-01T12:00:00Z', data, ferry });
+    expect((JSON.parse(encodeRow(line, 0, true).text) as { json: { data: string } }).json.data).toBe(data);
   });
 
   it('keeps an id of up to 128 bytes as the insert id and replaces a longer one by a stable digest that fits', () => {

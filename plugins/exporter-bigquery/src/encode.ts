@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FerryEvent } from '@ferry/sdk';
+import { memberTexts } from '@ferry/sdk';
 
 /**
  * BigQuery's limits for one tabledata.insertAll request. The API says "10 MB" for a request
@@ -40,17 +40,32 @@ export function insertIdFor(id: string): string {
   return Buffer.byteLength(id) <= LIMITS.insertIdBytes ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`;
 }
 
-/** The seed's row, plus the integrity link when the table has a `ferry` column. */
-export function toRow(event: FerryEvent, withFerryColumn: boolean): Row {
-  const json: Record<string, string> = { event_id: event.id, event_type: event.type, created_at: event.createdAt, data: JSON.stringify(event.data) };
-  if (withFerryColumn && event.ferry !== undefined) json[FERRY_COLUMN] = JSON.stringify(event.ferry);
-  return { insertId: insertIdFor(event.id), json };
+const MEMBERS = ['id', 'type', 'createdAt', 'data', 'ferry'] as const;
+
+/** A string member's value (the envelope's id, type, createdAt are strings in every event). */
+function stringOf(text: string | undefined): string {
+  const value: unknown = text === undefined ? undefined : JSON.parse(text);
+  return typeof value === 'string' ? value : '';
 }
 
-export function encodeRow(event: FerryEvent, index: number, withFerryColumn: boolean): EncodedRow {
-  const row = toRow(event, withFerryColumn);
+/**
+ * The seed's row from an event's stored line, plus the integrity link when the table has a
+ * `ferry` column. `data` and `ferry` are the exact text of those members in the line: what
+ * the source sent, never decoded and re-encoded (BigQuery's JSON column then reads integers
+ * beyond 2^53 and key order as they were).
+ */
+export function toRow(line: string, withFerryColumn: boolean): Row {
+  const members = memberTexts(line, MEMBERS);
+  const id = stringOf(members.id);
+  const json: Record<string, string> = { event_id: id, event_type: stringOf(members.type), created_at: stringOf(members.createdAt), data: members.data ?? 'null' };
+  if (withFerryColumn && members.ferry !== undefined) json[FERRY_COLUMN] = members.ferry;
+  return { insertId: insertIdFor(id), json };
+}
+
+export function encodeRow(line: string, index: number, withFerryColumn: boolean): EncodedRow {
+  const row = toRow(line, withFerryColumn);
   const text = JSON.stringify(row);
-  return { index, eventId: event.id, insertId: row.insertId, text, bytes: Buffer.byteLength(text) };
+  return { index, eventId: row.json.event_id as string, insertId: row.insertId, text, bytes: Buffer.byteLength(text) };
 }
 
 /** Why this row can never be sent, if it cannot: alone in a request it is still over the limit. */

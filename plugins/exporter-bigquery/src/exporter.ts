@@ -48,8 +48,8 @@ export class BigQueryExporter implements Exporter {
     const facts = this.#facts ?? (this.#facts = await this.#prepareLate(context.signal));
     const rejected: RejectedEvent[] = [];
     const sendable: EncodedRow[] = [];
-    batch.events.forEach((event, index) => {
-      const row = encodeRow(event, index, facts.ferryColumn);
+    batch.lines.forEach((line, index) => {
+      const row = encodeRow(line, index, facts.ferryColumn);
       const tooLarge = oversize(row);
       if (tooLarge === undefined) sendable.push(row);
       else rejected.push({ index, error: new PermanentError(tooLarge) });

@@ -1,4 +1,4 @@
-import type { Batch } from '@ferry/sdk';
+import { memberTexts, type Batch } from '@ferry/sdk';
 import type { DatadogConfig } from './config.js';
 
 /**
@@ -26,6 +26,13 @@ export interface EncodedBatch {
   readonly oversize: Entry[];
 }
 
+const MEMBERS = ['type', 'ferry'] as const;
+
+function typeOf(text: string | undefined): string {
+  const value: unknown = text === undefined ? undefined : JSON.parse(text);
+  return typeof value === 'string' ? value : 'unknown';
+}
+
 /**
  * The seed's mapping: `ddsource`, `ddtags` (`type:<event type>` then the extra tags),
  * `hostname`, `service`, and `message` = the event's line, the exact text Ferry archived.
@@ -36,13 +43,13 @@ export function encodeBatch(batch: Batch, config: DatadogConfig): EncodedBatch {
   const head = `{"ddsource":${JSON.stringify(config.source)},"ddtags":`;
   const tail = `,"hostname":${JSON.stringify(config.hostname)},"service":${JSON.stringify(config.service)},"message":`;
   const extraTags = config.tags.length > 0 ? `,${config.tags.join(',')}` : '';
-  const events = batch.events;
   const entries: Entry[] = [];
   const oversize: Entry[] = [];
   batch.lines.forEach((line, index) => {
-    const event = events[index];
-    const link = event?.ferry === undefined ? '' : `,"ferry":${JSON.stringify(event.ferry)}`;
-    const json = `${head}${JSON.stringify(`type:${event?.type ?? 'unknown'}${extraTags}`)}${tail}${JSON.stringify(line)}${link}}`;
+    // The type and the link are read from the line as text: nothing of the event is re-encoded.
+    const { type, ferry } = memberTexts(line, MEMBERS);
+    const link = ferry === undefined ? '' : `,"ferry":${ferry}`;
+    const json = `${head}${JSON.stringify(`type:${typeOf(type)}${extraTags}`)}${tail}${JSON.stringify(line)}${link}}`;
     const entry = { index, json, bytes: Buffer.byteLength(json) };
     (entry.bytes > LIMITS.entryBytes ? oversize : entries).push(entry);
   });

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { checkEvent, decodeEvent, type FerryEvent } from '@ferry/sdk';
+import { arrayItemTexts, asLine, checkEvent, decodeEvent, withText, type FerryEvent } from '@ferry/sdk';
 
 export class BodyTooLarge extends Error {}
 
@@ -64,11 +64,18 @@ export function parseGeneric(body: Buffer, contentType: string | undefined): Par
   } catch (error) {
     return { ok: false, problem: `invalid JSON (${(error as Error).message})` };
   }
-  const list = Array.isArray(value) ? value : [value];
-  if (list.length === 0) return { ok: false, problem: 'no events in the body' };
-  for (const [index, item] of list.entries()) {
-    const problem = checkEvent(item);
-    if (problem !== undefined) return { ok: false, problem: Array.isArray(value) ? `event ${index}: ${problem}` : problem };
+  if (!Array.isArray(value)) {
+    const problem = checkEvent(value);
+    return problem === undefined ? { ok: true, events: [withText(value as FerryEvent, asLine(text))] } : { ok: false, problem };
   }
-  return { ok: true, events: list as FerryEvent[] };
+  if (value.length === 0) return { ok: false, problem: 'no events in the body' };
+  // Each item keeps its own text from the body, as a line or a single event would.
+  const items = arrayItemTexts(text) as string[];
+  const events: FerryEvent[] = [];
+  for (const [index, item] of value.entries()) {
+    const problem = checkEvent(item);
+    if (problem !== undefined) return { ok: false, problem: `event ${index}: ${problem}` };
+    events.push(withText(item as FerryEvent, asLine(items[index] as string)));
+  }
+  return { ok: true, events };
 }
