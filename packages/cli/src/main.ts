@@ -64,6 +64,7 @@ program
   .option('--endpoint <url>', 'an S3-compatible endpoint (MinIO, R2, B2)')
   .option('--force-path-style', 'address the bucket as <endpoint>/<bucket>')
   .option('--json', 'print the report as JSON')
+  .option('--report <file>', 'also write the report as a self-contained HTML page, for auditors')
   .action(async (source: string, options: VerifyCommandOptions) => exitWith((await import('./commands/verify.js')).verify(source, options)));
 
 const dlq = program.command('dlq').description('dead letters: events an exporter could never deliver, kept on disk with the reason');

@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { renderReport, verifyArchive } from '@ferry/verify';
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { renderHtml, renderReport, verificationRecord, verifyArchive } from '@ferry/verify';
 import { EXIT } from '../exit-codes.js';
+import { version } from '../version.js';
 
 export interface VerifyCommandOptions {
   readonly secretFile?: string;
@@ -8,6 +10,8 @@ export interface VerifyCommandOptions {
   readonly endpoint?: string;
   readonly forcePathStyle?: boolean;
   readonly json?: boolean;
+  /** Also write the report as a self-contained HTML page to this file. */
+  readonly report?: string;
 }
 
 /**
@@ -25,12 +29,24 @@ export async function verify(source: string, options: VerifyCommandOptions): Pro
       return EXIT.invalidConfig;
     }
   }
+  const checkedAt = new Date();
   const report = await verifyArchive(source, {
     ...(secret ? { secret } : {}),
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.forcePathStyle ? { forcePathStyle: true } : {}),
   });
-  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
+  // When, by which Ferry and with which key (its fingerprint, never the key): for the JSON and the page.
+  const record = verificationRecord(report, { checkedAt, ferryVersion: version, secret: secret || undefined });
+  if (options.report !== undefined) {
+    try {
+      await writeFile(options.report, renderHtml(record));
+    } catch (error) {
+      process.stderr.write(`ferry: cannot write the report ${resolve(options.report)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+      return EXIT.failure;
+    }
+  }
+  process.stdout.write(options.json ? `${JSON.stringify(record, null, 2)}\n` : renderReport(report));
+  if (options.report !== undefined && !options.json) process.stdout.write(`report written to ${resolve(options.report)}\n`);
   return report.ok ? EXIT.ok : EXIT.failure;
 }
