@@ -41,6 +41,19 @@ export class SseDecoder {
     }
     const messages = this.#pending;
     this.#pending = [];
+    for (const message of messages) message.data = ownText(message.data);
     return { messages, oversized };
   }
+}
+
+/**
+ * The text as a string of its own. The parser's `data` is a slice of the decoded chunk: it
+ * keeps the whole chunk alive for as long as the event is kept (the memory log holds it
+ * until every exporter is done), and a chunk with one character beyond Latin-1 anywhere
+ * is a two-byte string, so every event cut from it is too: twice the memory, and slower
+ * to parse, hash and encode. Re-decoding the event's own UTF-8 gives a compact string
+ * (one byte per character when it allows), for less than serializing the event costs.
+ */
+function ownText(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
 }

@@ -46,11 +46,14 @@ export function parseDelivery(body: Buffer): Parsed {
 
 /** Generic mode: a JSON event, a JSON array of events, or NDJSON; all or nothing. */
 export function parseGeneric(body: Buffer, contentType: string | undefined): Parsed {
-  const text = body.toString('utf8');
   if (contentType?.includes('ndjson') || contentType?.includes('jsonl')) {
     const events: FerryEvent[] = [];
-    const lines = text.split('\n');
-    for (const [index, line] of lines.entries()) {
+    // Each line decoded from its own bytes: a string of its own, not a slice of the body's.
+    for (let start = 0, index = 0; start < body.length; index++) {
+      const newline = body.indexOf(0x0a, start);
+      const end = newline === -1 ? body.length : newline;
+      const line = body.toString('utf8', start, end);
+      start = end + 1;
       if (line.trim() === '') continue;
       const decoded = decodeEvent(line);
       if (!decoded.ok) return { ok: false, problem: `line ${index + 1}: ${decoded.problem}` };
@@ -58,6 +61,7 @@ export function parseGeneric(body: Buffer, contentType: string | undefined): Par
     }
     return events.length > 0 ? { ok: true, events } : { ok: false, problem: 'no events in the body' };
   }
+  const text = body.toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);
