@@ -6,6 +6,7 @@ import { ferry, FERRY_BIN, ROOT, runFerry } from '../support/ferry-process.js';
 import { eventually } from '../support/archive.js';
 import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
 import { workspace } from '../support/workspace.js';
+import { expectBooksBalanced } from '../support/books.js';
 
 let ws: Awaited<ReturnType<typeof workspace>>;
 beforeAll(async () => {
@@ -180,6 +181,7 @@ describe('the ferry command', () => {
       run.signal('SIGTERM');
       expect(await run.exited).toBe(0);
       expect(new Set(sink.events.map((e) => e.id))).toEqual(new Set(source.delivered.map((e) => e.id)));
+      expect(expectBooksBalanced(run, ['http_ndjson'])[0]).toMatchObject({ accepted: 300, delivered: 300, queued: 0 });
       expect(sink.malformed).toEqual([]);
       expect(sink.requests.byStatus.get(429)).toBe(1);
       expect(run.stderr()).not.toContain('tok_secret_value');

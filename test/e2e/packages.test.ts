@@ -9,6 +9,7 @@ import { ferry, ROOT, runFerry } from '../support/ferry-process.js';
 import { eventually } from '../support/archive.js';
 import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
 import { markedBlock } from '../support/readme.js';
+import { expectBooksBalanced, loggedBooks } from '../support/books.js';
 
 const run = promisify(execFile);
 
@@ -89,6 +90,8 @@ describe('Ferry installed from packed tarballs, outside the repository', () => {
     collector.signal('SIGTERM');
     expect(await collector.exited).toBe(0);
     expect(new Set(sink.events.map((e) => e.id))).toEqual(new Set(source.delivered.map((e) => e.id)));
+    expect(loggedBooks(collector).length).toBeGreaterThan(0);
+    expectBooksBalanced(collector, loggedBooks(collector).map((b) => b.exporter));
     expect(collector.stderr()).not.toContain('ingest-secret-token');
   }, 120_000);
 });

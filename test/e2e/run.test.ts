@@ -8,6 +8,7 @@ import { ROOT, runFerry, type FerryProcess } from '../support/ferry-process.js';
 import { archivedEvents, eventually } from '../support/archive.js';
 import { startNdjsonSink } from '../support/ndjson-sink.js';
 import { workspace } from '../support/workspace.js';
+import { expectBooksBalanced } from '../support/books.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -65,6 +66,7 @@ describe('ferry run, from start to stop', () => {
     expect(await run.exited).toBe(0);
     expect(existsSync(join(elsewhere, '.ferry'))).toBe(false);
     expect(summaryOf(run)).toEqual([{ pipeline: 'events', exporter: 'file', delivered: 120, queued: 0, deadLettered: 0, lost: 0, archive }]);
+    expect(expectBooksBalanced(run, ['file'])[0]).toMatchObject({ accepted: 120, delivered: 120, queued: 0 });
   });
 
   it('says what it resumed and how much was queued, and sums up each run: delivered, queued, dead-lettered', async () => {
@@ -93,6 +95,10 @@ describe('ferry run, from start to stop', () => {
     first.signal('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.stderr()).toContain(`storage: new, in ${storage}`);
+    expect(expectBooksBalanced(first, ['file', 'http_ndjson']).map((b) => [b.exporter, b.accepted, b.delivered, b.queued])).toEqual([
+      ['file', 50, 50, 0],
+      ['http_ndjson', 50, 0, 50],
+    ]);
     expect(summaryOf(first)).toEqual([
       { pipeline: 'events', exporter: 'file', delivered: 50, queued: 0, deadLettered: 0, lost: 0, archive: join(ws.dir, 'archive') },
       { pipeline: 'events', exporter: 'http_ndjson', delivered: 0, queued: 50, deadLettered: 0, lost: 0 },
@@ -104,6 +110,11 @@ describe('ferry run, from start to stop', () => {
     await eventually(() => new Set(sink.events.map((e) => e.id)).size === 50, 'the queued events at the destination');
     second.signal('SIGTERM');
     expect(await second.exited).toBe(0);
+    // The second run's books open with what the first left queued.
+    expect(expectBooksBalanced(second, ['file', 'http_ndjson']).map((b) => [b.exporter, b.resumed, b.accepted, b.delivered, b.queued])).toEqual([
+      ['file', 0, 0, 0, 0],
+      ['http_ndjson', 50, 0, 50, 0],
+    ]);
     expect(summaryOf(second)).toEqual([
       { pipeline: 'events', exporter: 'file', delivered: 0, queued: 0, deadLettered: 0, lost: 0, archive: join(ws.dir, 'archive') },
       { pipeline: 'events', exporter: 'http_ndjson', delivered: 50, queued: 0, deadLettered: 0, lost: 0 },
@@ -132,6 +143,7 @@ describe('ferry run, from start to stop', () => {
     expect(run.child.exitCode).toBeNull();
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    expect(expectBooksBalanced(run, ['file'])[0]).toMatchObject({ accepted: 30, delivered: 30, queued: 0 });
     expect(await filesNamed(storage, 'LOCK')).toEqual([]);
   });
 });

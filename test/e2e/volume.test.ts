@@ -27,6 +27,7 @@ import { freePort } from '../support/ports.js';
 import { watchSegments } from '../support/segment-watch.js';
 import { settle } from '../support/settle.js';
 import { workspace } from '../support/workspace.js';
+import { expectBooksBalanced } from '../support/books.js';
 
 const HTTP_EXPORTER = join(ROOT, 'test', 'custom-exporter', 'http-ndjson-exporter.ts');
 const TOKEN = 'volume-token';
@@ -119,6 +120,8 @@ async function webhookRun(total: number, seed: number, options: { kill: boolean;
   const { archived, recovered } = await countAtDestinations(expected, new GrowingArchive(archiveDir), destination);
   run.signal('SIGTERM');
   expect(await run.exited).toBe(0);
+  // The books of this run balance, and nothing is left queued or lost.
+  for (const books of expectBooksBalanced(run, ['file', 'http_ndjson'])) expect(books).toMatchObject({ deadLettered: 0, lost: 0, queued: 0 });
   expect(destination.malformed).toEqual([]);
   const report = `${atKill}${total} events in ${posting.attempts} requests (${posting.failures} without a 2xx), ${segments.seen} segments of ${MIN_SEGMENT_BYTES} B:\n  ${archived.summary}\n  ${recovered.summary}`;
   console.log(report);
@@ -162,6 +165,7 @@ describe('volume across log segment rolls, counted at the destinations', () => {
     const { archived, recovered } = await countAtDestinations([...source.delivered], new GrowingArchive(archiveDir), destination);
     run.signal('SIGTERM');
     expect(await run.exited).toBe(0);
+    for (const books of expectBooksBalanced(run, ['file', 'http_ndjson'])) expect(books).toMatchObject({ accepted: TOTAL, delivered: TOTAL, deadLettered: 0, lost: 0, queued: 0 });
     console.log(`SSE, ${TOTAL} events, ${segments.seen} segments of ${SEGMENT_BYTES} B:\n  ${archived.summary}\n  ${recovered.summary}`);
     expect(segments.seen).toBeGreaterThanOrEqual(5);
     expect(destination.malformed).toEqual([]);
