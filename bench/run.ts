@@ -51,3 +51,4 @@ for (const line of await (await import('./compliance.js')).report()) say(line);
 for (const line of await (await import('./telemetry.js')).report(events, runs)) say(line);
 for (const line of await (await import('./startup.js')).report()) say(line);
 for (const line of await (await import('./postgres.js')).report()) say(line);
+for (const line of await (await import('./nats.js')).report()) say(line);

@@ -1,4 +1,5 @@
 import { retrySchema, queueSchema, serviceSchema, storageSchema } from '@ferry/host/schemas';
+import { leaderElectionSchema } from '@ferry/host/leader-election-schema';
 
 interface Node {
   type?: string | string[];
@@ -67,5 +68,6 @@ export function hostSections(): string[] {
     `### \`storage\` (persistence)\n\n${optionTable(storageSchema)}`,
     `### \`service\`\n\n${optionTable({ properties: { ...(serviceSchema as Node).properties, pipelines: { type: 'object', description: 'Named pipelines: `{ "receivers": [ids], "processors": [ids], "exporters": [ids] }`.' } } })}`,
     `### Delivery options every exporter takes\n\n\`batchSize\`, \`maxBatchBytes\` and \`flushIntervalMs\` (defaults per exporter, see each one), \`timeoutMs\` (30000), \`maxInFlight\` (4), and:\n\n${optionTable({ properties: { retry: retrySchema, queue: queueSchema } })}`,
+    `### Leader election (any receiver)\n\nA receiver with \`leaderElection\` runs on one instance at a time (see [Leader election](#leader-election-for-single-reader-sources)):\n\n${optionTable({ properties: { leaderElection: leaderElectionSchema } })}`,
   ];
 }

@@ -49,4 +49,20 @@ describe('deploy/', () => {
     const validated = await ferry(['validate', '--config', join(dir, 'collector.config.json')], { env: { GRANTEX_WEBHOOK_SECRET: 'whsec_deploy_test', FERRY_TELEMETRY_TOKEN: 'deploy-test-token-0123456789' } });
     expect([validated.status, validated.stderr]).toEqual([0, '']);
   });
+
+  it('the tiered example (deploy/tiered: edge, core, the SSE leader) passes ferry validate with its variables set', async () => {
+    const env = {
+      GRANTEX_WEBHOOK_SECRET: 'whsec_deploy_test',
+      GRANTEX_API_KEY: 'gx_deploy_test',
+      FERRY_WRITER_ID: 'core-1',
+      FERRY_CHAIN_SECRET: 'chain-secret-deploy-test',
+      ARCHIVE_BUCKET: 'acme-grantex-events',
+      GCP_PROJECT: 'acme',
+      DD_API_KEY: 'dd-deploy-test',
+    };
+    for (const name of ['edge', 'core', 'sse-leader']) {
+      const validated = await ferry(['validate', '--config', join(ROOT, 'deploy', 'tiered', `${name}.config.json`)], { env });
+      expect([name, validated.status, validated.stderr]).toEqual([name, 0, '']);
+    }
+  });
 });
