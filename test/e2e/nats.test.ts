@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deliverWebhooks, startGenerator, type GeneratorServer } from '@ferry/generator';
 import { startDatadogIntake, type DatadogIntake } from '@ferry/exporter-datadog/testing';
@@ -195,7 +195,7 @@ describe('beyond one process: edge → JetStream → core, through the real bina
     });
     afterAll(() => source?.close());
 
-    it('exactly one reads; killing the leader hands over within the lease; a paused leader resumed after its lease expired reads nothing alongside the new one', async () => {
+    it('exactly one reads; killing the leader hands over within the lease; a paused leader resumed after its lease expired reads nothing alongside the new one; a reload re-campaigns cleanly', async () => {
       const ws = await workspace();
       cleanups.push(ws.cleanup);
       const bucket = t.name('leases');
@@ -243,6 +243,17 @@ describe('beyond one process: edge → JetStream → core, through the real bina
       runs.b.signal('SIGCONT');
       await runs.b.waitFor('standby: stopping the receiver');
       await eventually(() => source.streams === 1, 'b\'s stream closed');
+
+      // A reload that restarts the elected receiver releases the lease and campaigns afresh: one leader again, never two.
+      const leaderLines = () => ['a', 'b'].reduce((n, name) => n + (runs[name]?.stderr().split('leader: this instance holds the lease').length ?? 1) - 1, 0);
+      const before = leaderLines();
+      const reloaded = JSON.parse(await readFile(configs[0] as string, 'utf8')) as { receivers: { grantex: { reconnect: { maxDelayMs: number } } } };
+      reloaded.receivers.grantex.reconnect.maxDelayMs = 300;
+      await writeFile(configs[0] as string, JSON.stringify(reloaded));
+      runs.a.signal('SIGHUP');
+      await runs.a.waitFor('config reloaded');
+      await eventually(() => leaderLines() === before + 1, 'the lease taken again after the reload', 3 * leaseMs);
+      await eventually(() => source.streams === 1, 'one stream after the reload');
       const a = new Set(idsOf(await archivedEvents(archive('a'))));
       await stop(runs.a);
       await stop(runs.b);
