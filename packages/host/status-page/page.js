@@ -56,7 +56,7 @@ function figure(name, label, value) {
   return [el('dt', {}, label), el('dd', { 'data-figure': name }, value)];
 }
 
-function box(c, now, error) {
+function box(c, now, error, order) {
   const r = rate(c, now);
   const rows = [];
   if (c.kind === 'receiver') rows.push(...figure('accepted', 'accepted', numbers.format(c.counts.accepted)), ...figure('rate', 'per second', r === undefined ? '…' : numbers.format(Math.round(r))), ...figure('refused', 'refused', numbers.format(c.counts.refused)));
@@ -75,7 +75,7 @@ function box(c, now, error) {
       ...figure('lost', 'lost to damage', numbers.format(c.counts.lost)),
     );
   }
-  const node = el('div', { class: `component ${c.status}`, 'data-component': `${c.kind}:${c.id}`, title: c.status }, el('h3', {}, `${c.kind} ${c.id}`), el('dl', {}, ...rows));
+  const node = el('div', { class: `component ${c.status}`, 'data-component': `${c.kind}:${c.id}`, title: c.status }, el('h3', {}, `${order === undefined ? '' : `${order}. `}${c.kind} ${c.id}`), el('dl', {}, ...rows));
   if (error) node.append(el('div', { class: 'error' }, `${c.status.replace('_', ' ')}: ${error}`));
   return node;
 }
@@ -89,7 +89,8 @@ function render(now) {
   const sections = now.pipelines.map((p) => {
     const tree = (status.components || {})[`pipeline:${p.name}`] || {};
     const errorOf = (c) => (((tree.components || {})[`${c.kind}:${c.id}`]) || {}).error;
-    const column = (kind) => el('div', { class: 'column' }, ...now.components.filter((c) => c.kind === kind && (c.kind === 'receiver' ? p.receivers.includes(c.id) : c.pipeline === p.name)).map((c) => box(c, now, errorOf(c))));
+    // Processors run in the order listed: numbered.
+    const column = (kind) => el('div', { class: 'column' }, ...now.components.filter((c) => c.kind === kind && (c.kind === 'receiver' ? p.receivers.includes(c.id) : c.pipeline === p.name)).map((c, i) => box(c, now, errorOf(c), kind === 'processor' ? i + 1 : undefined)));
     const log = p.log ? `log ${bytes(p.log.retainedBytes)} of ${bytes(p.log.capacityBytes)}${p.log.blocked ? ` — ${p.log.blocked}` : p.log.full ? ' — full, receivers pushed back' : ''}` : '';
     return el('section', { class: 'pipeline', 'data-pipeline': p.name },
       el('h2', {}, `pipeline ${p.name} `, el('span', { class: `status ${tree.status || ''}` }, (tree.status || '').replace('_', ' ')), el('span', { class: 'muted' }, ` ${log}`)),
