@@ -34,11 +34,11 @@ function chain(secret?: string): Processor {
 }
 
 /** Events per second through process + snapshot + the line stored, as PipelineIngest does per call. */
-function ingestRate(calls: readonly FerryEvent[][], processor: Processor | undefined): number {
+async function ingestRate(calls: readonly FerryEvent[][], processor: Processor | undefined): Promise<number> {
   let sink = 0;
   const started = performance.now();
   for (const call of calls) {
-    const kept = processor === undefined ? call : (processor.process!(call) as FerryEvent[]);
+    const kept = processor === undefined ? call : await processor.process!(call);
     if (processor !== undefined) processor.snapshot!();
     for (const event of kept) sink += eventLine(event).length;
   }
@@ -57,13 +57,13 @@ export async function benchmark(events = Number(process.env.BENCH_INTEGRITY_EVEN
   const calls = Array.from({ length: Math.ceil(events / CALL_SIZE) }, () => Array.from({ length: CALL_SIZE }, () => decoded(factory.next())));
   // Warm up every path once so the JIT has compiled them, then take the best of three.
   const warm = calls.slice(0, 200);
-  ingestRate(warm, undefined);
-  ingestRate(warm, chain());
-  ingestRate(warm, chain('bench-chain-secret-0123'));
-  const best = (run: () => number) => Math.max(run(), run(), run());
-  const withoutPerSecond = best(() => ingestRate(calls, undefined));
-  const sha256PerSecond = best(() => ingestRate(calls, chain()));
-  const hmacPerSecond = best(() => ingestRate(calls, chain('bench-chain-secret-0123')));
+  await ingestRate(warm, undefined);
+  await ingestRate(warm, chain());
+  await ingestRate(warm, chain('bench-chain-secret-0123'));
+  const best = async (run: () => Promise<number>) => Math.max(await run(), await run(), await run());
+  const withoutPerSecond = await best(() => ingestRate(calls, undefined));
+  const sha256PerSecond = await best(() => ingestRate(calls, chain()));
+  const hmacPerSecond = await best(() => ingestRate(calls, chain('bench-chain-secret-0123')));
   return {
     events: calls.length * CALL_SIZE,
     withoutPerSecond,

@@ -34,7 +34,7 @@ async function writeArchive(directory: string, events: number): Promise<number> 
   const factory = createEventFactory({ seed: 4 });
   let objects = 0;
   for (let at = 0; at < events; at += PER_OBJECT) {
-    const linked = chain.process!(Array.from({ length: Math.min(PER_OBJECT, events - at) }, () => factory.next())) as FerryEvent[];
+    const linked = await chain.process!(Array.from({ length: Math.min(PER_OBJECT, events - at) }, () => factory.next()));
     chain.snapshot!(); // as the host does with every append: the chain moves on
     const batch = createBatch({ events: linked, receivedAt: Date.parse('2026-03-01T00:00:00Z') + at * 10, firstSeq: at });
     const key = archiveKey({ prefix: 'grantex-events', layout: 'daily', compression: 'gzip', receivedAt: batch.receivedAt, firstSeq: at, batchId: batch.id });

@@ -11,7 +11,7 @@ import { cleanAfterEach } from '../support/cleanups.js';
 const cleanups = cleanAfterEach();
 const SECRET = 'report-chain-secret-0123';
 
-interface Record {
+interface VerifiedRecord {
   ok: boolean;
   source: string;
   checkedAt: string;
@@ -22,10 +22,10 @@ interface Record {
 }
 
 /** `ferry verify --report --json` on a directory: the page's path and the JSON it printed. */
-async function verifyWithReport(dir: string, name: string): Promise<{ page: string; json: Record; status: number }> {
+async function verifyWithReport(dir: string, name: string): Promise<{ page: string; json: VerifiedRecord; status: number }> {
   const page = join(dir, `${name}.html`);
   const run = await ferry(['verify', join(dir, 'archive'), '--json', '--report', page], { env: { FERRY_VERIFY_SECRET: SECRET } });
-  return { page, json: JSON.parse(run.stdout) as Record, status: run.status };
+  return { page, json: JSON.parse(run.stdout) as VerifiedRecord, status: run.status };
 }
 
 describe('ferry verify --report', () => {
@@ -66,7 +66,8 @@ describe('ferry verify --report', () => {
     expect(await verdict.getAttribute('data-ok')).toBe('false');
     expect(await page.locator('#verdict h1').innerText()).toBe('Archive FAILED verification');
     // Red at a glance: the verdict's background as the browser painted it.
-    expect(await verdict.evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgb(207, 34, 46)');
+    const paint = (element: unknown) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(element).backgroundColor;
+    expect(await verdict.evaluate(paint)).toBe('rgb(207, 34, 46)');
 
     for (const w of failed.json.writers) {
       const section = page.locator(`.writer[data-writer="${w.writer}"]`);

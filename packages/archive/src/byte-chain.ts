@@ -27,18 +27,40 @@ export const HASH_TAIL_LENGTH = HASH_MEMBER.length + 64 + 3;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
- * Builds the records of one writer's chain from event texts (each one JSON object on one
- * line, with no `ferry` member of its own). The constant parts are serialized once.
+ * What a record's hash covers, in two parts around the previous link's hash (`head` +
+ * prev + `tail`), so the parts can be built on one thread and hashed on another.
  */
-export function byteLinker(writer: string, alg: ChainAlgorithm, hasher: LinkHasher): (text: string, seq: number, prev: string, upstream?: string) => { line: string; hash: string } {
-  const head = `"ferry":{"v":${BYTE_CHAIN_VERSION},"writer":${JSON.stringify(writer)},"seq":`;
+export interface CoveredParts {
+  readonly head: string;
+  readonly tail: string;
+}
+
+/**
+ * Builds the covered parts of one writer's records from event texts (each one JSON object
+ * on one line, with no `ferry` member of its own). The constant parts are serialized once.
+ */
+export function byteRecordParts(writer: string, alg: ChainAlgorithm): (text: string, seq: number, upstream?: string) => CoveredParts {
+  const envelope = `"ferry":{"v":${BYTE_CHAIN_VERSION},"writer":${JSON.stringify(writer)},"seq":`;
   const middle = `,"alg":${JSON.stringify(alg)},"prev":"`;
-  return (text, seq, prev, upstream) => {
+  return (text, seq, upstream) => {
     const body = text.slice(0, text.lastIndexOf('}'));
     const separator = isEmptyObject(body) ? '' : ',';
-    const covered = `${body}${separator}${head}${seq}${middle}${prev}"${upstream === undefined ? '' : `,"upstream":${upstream}`}`;
-    const hash = hasher(covered);
-    return { line: `${covered}${HASH_MEMBER}${hash}"}}`, hash };
+    return { head: `${body}${separator}${envelope}${seq}${middle}`, tail: upstream === undefined ? '"' : `","upstream":${upstream}` };
+  };
+}
+
+/** The stored record: what its hash covers, then the hash as the envelope's last member. */
+export function byteRecordLine(parts: CoveredParts, prev: string, hash: string): string {
+  return `${parts.head}${prev}${parts.tail}${HASH_MEMBER}${hash}"}}`;
+}
+
+/** Builds and hashes the records of one writer's chain on this thread. */
+export function byteLinker(writer: string, alg: ChainAlgorithm, hasher: LinkHasher): (text: string, seq: number, prev: string, upstream?: string) => { line: string; hash: string } {
+  const partsOf = byteRecordParts(writer, alg);
+  return (text, seq, prev, upstream) => {
+    const parts = partsOf(text, seq, upstream);
+    const hash = hasher(`${parts.head}${prev}${parts.tail}`);
+    return { line: byteRecordLine(parts, prev, hash), hash };
   };
 }
 

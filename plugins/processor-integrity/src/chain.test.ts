@@ -59,6 +59,16 @@ describe('the integrity processor', () => {
     }
   });
 
+  it('hashes a large call on its worker thread, in order, exactly as it hashes a small one here', async () => {
+    const [here, there] = [make({ secret: 'a-long-chain-secret' }), make({ secret: 'a-long-chain-secret' })];
+    const small = [...append(here, events(20)).linked, ...append(here, events(20, 20)).linked, ...append(here, events(20, 40)).linked];
+    const big = await there.process!(events(60));
+    there.snapshot!();
+    expect(big.map((e) => textOf(e))).toEqual(small.map((e) => textOf(e)));
+    expect(there.snapshot!()).toEqual(here.snapshot!());
+    await there.shutdown!();
+  });
+
   it('returns new objects and never changes the events it was given', () => {
     const input = events(2);
     const copy = structuredClone(input);

@@ -1,7 +1,14 @@
 import { hostname } from 'node:os';
 import { eventLine, withText, type FerryEvent, type JsonValue, type Logger, type Processor, type ProcessorContext } from '@ferry/sdk';
-import { BYTE_CHAIN_VERSION, byteLinker, createLinkHasher, GENESIS, type ChainAlgorithm } from '@ferry/archive';
+import { BYTE_CHAIN_VERSION, byteRecordLine, byteRecordParts, createLinkHasher, GENESIS, type ChainAlgorithm, type CoveredParts, type LinkHasher } from '@ferry/archive';
+import { HashWorker } from './hash-worker.js';
 import { withoutEnvelope } from './upstream.js';
+
+/**
+ * Calls of at least this many events are hashed on the worker thread; smaller ones (a
+ * webhook delivery) here, where a round trip to the worker would cost more than hashing.
+ */
+const OFFLOAD_FROM = 32;
 import type { IntegrityConfig } from './config.js';
 
 /** Where the chain stands: the last link's position and hash. */
@@ -31,7 +38,10 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export class IntegrityChain implements Processor {
   readonly #writer: string;
   readonly #alg: ChainAlgorithm;
-  readonly #link: ReturnType<typeof byteLinker>;
+  readonly #secret: string | undefined;
+  readonly #partsOf: ReturnType<typeof byteRecordParts>;
+  readonly #hasher: LinkHasher;
+  #worker: HashWorker | undefined;
   readonly #logger: Logger;
   #head: ChainHead = { seq: 0, hash: GENESIS };
   #linked: ChainHead | undefined;
@@ -39,7 +49,9 @@ export class IntegrityChain implements Processor {
   constructor(ctx: ProcessorContext<IntegrityConfig>) {
     this.#writer = ctx.config.writerId ?? defaultWriter();
     this.#alg = ctx.config.secret === undefined ? 'sha256' : 'hmac-sha256';
-    this.#link = byteLinker(this.#writer, this.#alg, createLinkHasher(this.#alg, ctx.config.secret));
+    this.#secret = ctx.config.secret;
+    this.#partsOf = byteRecordParts(this.#writer, this.#alg);
+    this.#hasher = createLinkHasher(this.#alg, ctx.config.secret);
     this.#logger = ctx.logger;
     if (ctx.storage === undefined) {
       ctx.logger.warn(
@@ -57,26 +69,54 @@ export class IntegrityChain implements Processor {
    * Appends each event's link to its stored text (envelope version 2: the hash covers the
    * bytes, see @ferry/archive byte-chain.ts), so the event's text is never re-encoded. An
    * event that already has a `ferry` member (from an upstream Ferry) has it moved, as
-   * text, into the link's `upstream`.
+   * text, into the link's `upstream`. Large calls are hashed on a worker thread (in order:
+   * the host runs one call at a time), small ones here.
    */
-  process(events: readonly FerryEvent[]): FerryEvent[] {
+  process(events: readonly FerryEvent[]): FerryEvent[] | Promise<FerryEvent[]> {
+    const parts = events.map((event, i) => this.#partsFor(event, this.#head.seq + 1 + i));
+    if (events.length < OFFLOAD_FROM || this.#worker?.failed === true) return this.#link(events, parts, this.#hashHere(parts));
+    this.#worker ??= new HashWorker(this.#alg, this.#secret);
+    return this.#worker.hash(parts.map((p) => p.head), parts.map((p) => p.tail), this.#head.hash).then(
+      (hashes) => this.#link(events, parts, hashes),
+      (error: unknown) => {
+        this.#logger.warn('the hash worker failed: hashing on the receiving thread from now on', { error: (error as Error).message });
+        return this.#link(events, parts, this.#hashHere(parts));
+      },
+    );
+  }
+
+  #partsFor(event: FerryEvent, seq: number): CoveredParts {
+    const text = eventLine(event);
+    if (event.ferry === undefined) return this.#partsOf(text, seq);
+    const cut = withoutEnvelope(text);
+    return this.#partsOf(cut.text, seq, cut.envelope);
+  }
+
+  #hashHere(parts: readonly CoveredParts[]): string[] {
+    let prev = this.#head.hash;
+    return parts.map((p) => (prev = this.#hasher(`${p.head}${prev}${p.tail}`)));
+  }
+
+  /** The linked events, from the head this call started at. */
+  #link(events: readonly FerryEvent[], parts: readonly CoveredParts[], hashes: readonly string[]): FerryEvent[] {
     let { seq, hash } = this.#head;
     const linked = new Array<FerryEvent>(events.length);
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as FerryEvent;
       const prev = hash;
       seq++;
-      let text = eventLine(event);
-      let upstream: string | undefined;
-      if (event.ferry !== undefined) ({ text, envelope: upstream } = withoutEnvelope(text));
-      const record = this.#link(text, seq, prev, upstream);
-      hash = record.hash;
+      hash = hashes[i] as string;
       // The object mirrors the line for processors after this one; the line is what is stored.
       const link = { v: BYTE_CHAIN_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash, ...(event.ferry === undefined ? {} : { upstream: event.ferry }) };
-      linked[i] = withText({ ...event, ferry: link }, record.line);
+      linked[i] = withText({ ...event, ferry: link }, byteRecordLine(parts[i] as CoveredParts, prev, hash));
     }
     this.#linked = { seq, hash };
     return linked;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.#worker?.close();
+    this.#worker = undefined;
   }
 
   snapshot(): JsonValue {

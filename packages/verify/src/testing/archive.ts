@@ -55,12 +55,20 @@ export function chainV1(writerId: string, secret?: string): Processor {
   };
 }
 
-/** Processors run in order, then the snapshot taken as the host does when it appends. */
+/**
+ * Events appended as the host appends receiver calls: processors run in order, then the
+ * snapshot taken. Calls of 16 events, which the integrity processor links synchronously
+ * (from 32 on it hashes on its worker thread and answers with a promise).
+ */
 export function ingest(processors: readonly Processor[], batch: readonly FerryEvent[]): FerryEvent[] {
-  let current = batch;
-  for (const p of processors) current = p.process!(current) as FerryEvent[];
-  for (const p of processors) p.snapshot?.();
-  return [...current];
+  const out: FerryEvent[] = [];
+  for (let at = 0; at < batch.length; at += 16) {
+    let current = batch.slice(at, at + 16);
+    for (const p of processors) current = p.process!(current) as FerryEvent[];
+    for (const p of processors) p.snapshot?.();
+    out.push(...current);
+  }
+  return out;
 }
 
 export interface ArchiveWriter {
