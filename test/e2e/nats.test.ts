@@ -182,6 +182,9 @@ describe('beyond one process: edge → JetStream → core, through the real bina
     expect(letters).toHaveLength(1);
     expect(Buffer.from(letters[0]?.bytes ?? '', 'base64')).toEqual(poison);
     expect(letters[0]).toMatchObject({ receiver: 'nats', reason: 'not UTF-8 text', source: { stream, subject: `${stream}.garbage` } });
+    const holder = (await readFile(join(ws.dir, 'core-a', 'deadletters', 'receivers', 'nats.ndjson'), 'utf8').then(() => 'a', () => 'b'));
+    const listed = await ferryCommand(['dlq', 'list', '--config', configs[holder === 'a' ? 0 : 1] as string]);
+    expect(listed.stdout).toContain('receiver "nats": 1 input that is not an event kept in');
     // Terminated, not left to be redelivered.
     const consumer = await t.jsm.consumers.info(stream, 'core');
     expect(consumer.num_ack_pending + consumer.num_pending).toBe(0);

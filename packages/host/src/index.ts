@@ -29,6 +29,7 @@ export { summarizeDeadLetters } from './deadletters/summary.js';
 export type { DeadLetterSummary } from './deadletters/summary.js';
 export { readDeadLetters, deadLetterFiles, unreadableFiles } from './deadletters/store.js';
 export type { DeadLetterEntry } from './deadletters/store.js';
+export { receiverDeadLetterFiles } from './deadletters/receiver-letters.js';
 export { StorageError } from './log/disk/disk-errors.js';
 export { readStoredBooks } from './log/disk/stored-books.js';
 export type { StoredBooks } from './log/disk/stored-books.js';

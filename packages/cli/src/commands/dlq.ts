@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, readStoredBooks, replayDeadLetters, summarizeDeadLetters, Terminal, unreadableFiles, type StoredBooks } from '@ferry/host';
+import { createLogger, loadConfig, readStoredBooks, receiverDeadLetterFiles, replayDeadLetters, summarizeDeadLetters, Terminal, unreadableFiles, type StoredBooks } from '@ferry/host';
 import { EXIT } from '../exit-codes.js';
 import { formatCount } from '../format.js';
 import { reportFailure } from '../output.js';
@@ -38,11 +38,13 @@ function booksLines(b: StoredBooks): string[] {
 export async function dlqList(options: { config: string; json?: boolean }): Promise<number> {
   const storage = await storageOf(options.config);
   if (typeof storage === 'number') return storage;
-  const [books, summaries, unreadable] = await Promise.all([readStoredBooks(storage.directory), summarizeDeadLetters(storage.directory), unreadableFiles(storage.directory)]);
+  const [books, summaries, unreadable, receivers] = await Promise.all([readStoredBooks(storage.directory), summarizeDeadLetters(storage.directory), unreadableFiles(storage.directory), receiverDeadLetterFiles(storage.directory)]);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ books, deadLetters: summaries, unreadable }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ books, deadLetters: summaries, unreadable, receivers }, null, 2)}\n`);
     return EXIT.ok;
   }
+  // A receiver's dead letters are inputs that never were events: kept for a person, never replayed.
+  for (const r of receivers) process.stdout.write(`receiver "${r.receiver}": ${formatCount(r.inputs)} ${r.inputs === 1 ? 'input that is not an event' : 'inputs that are not events'} kept in ${r.path} (raw bytes in base64, with the reason; not replayable)\n`);
   for (const b of books) process.stdout.write(`${booksLines(b).join('\n')}\n`);
   for (const u of unreadable) process.stdout.write(`exporter "${u.exporter}": ${formatCount(u.lines)} dead letters that could not be read are kept in ${u.path} (not replayable: inspect them by hand)\n`);
   if (summaries.length === 0) {

@@ -1,4 +1,4 @@
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger, RawDeadLetter } from '@ferry/sdk';
 import { safeName } from '../collector/context.js';
@@ -67,4 +67,23 @@ export function receiverDeadLetters(storageDirectory: string | undefined, receiv
       }
     }
   };
+}
+
+/** Each receiver's dead-letter file in a storage directory, with how many inputs it keeps (`ferry dlq list`). */
+export async function receiverDeadLetterFiles(storageDirectory: string): Promise<Array<{ receiver: string; path: string; inputs: number }>> {
+  const directory = join(deadLetterDirectory(storageDirectory), 'receivers');
+  let names: string[];
+  try {
+    names = (await readdir(directory)).filter((n) => n.endsWith('.ndjson')).sort();
+  } catch {
+    return [];
+  }
+  const found: Array<{ receiver: string; path: string; inputs: number }> = [];
+  for (const name of names) {
+    const path = join(directory, name);
+    const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => line.trim() !== '');
+    const receiver = lines.length > 0 ? ((JSON.parse(lines[0] as string) as Partial<ReceiverDeadLetterEntry>).receiver ?? name.slice(0, -'.ndjson'.length)) : name.slice(0, -'.ndjson'.length);
+    found.push({ receiver, path, inputs: lines.length });
+  }
+  return found;
 }
