@@ -80,3 +80,15 @@ export async function connectNats(options: NatsConnectionOptions, at: ConnectCon
     throw error;
   }
 }
+
+/**
+ * Drains a connection (what is buffered — acks, publishes — is written first), but never
+ * waits longer than `timeoutMs`: with the server away a drain would wait for it, and a
+ * shutdown must not. Then the connection is closed either way.
+ */
+export async function closeConnection(connection: NatsConnection, timeoutMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([connection.drain().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+  if (!connection.isClosed()) await connection.close().catch(() => undefined);
+}

@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import { ConfigError, RetryableError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext } from '@ferry/sdk';
-import { apiErrorCode, connectNats, describeNatsError, describeServers } from '@ferry/nats';
+import { apiErrorCode, closeConnection, connectNats, describeNatsError, describeServers } from '@ferry/nats';
 import type { NatsExporterConfig } from './config.js';
 import { ensureStream } from './stream.js';
 import { classifyPublishError } from './classify.js';
@@ -43,8 +43,8 @@ export class NatsExporter implements Exporter {
     this.#stopped = true;
     const connection = this.#connection;
     this.#connection = undefined;
-    // drain() lets publishes in flight have their PubAcks.
-    await connection?.drain().catch(() => undefined);
+    // Draining lets publishes in flight have their PubAcks (bounded: the server may be away).
+    if (connection !== undefined) await closeConnection(connection);
   }
 
   #prepare(): Promise<Ready> {

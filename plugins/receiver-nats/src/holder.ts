@@ -11,6 +11,7 @@ export class HeldMessages {
   readonly #queue: JsMsg[] = [];
   #timer: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
+  #room: (() => void) | undefined;
   #finished = false;
 
   constructor(ackWaitMs: number) {
@@ -36,7 +37,17 @@ export class HeldMessages {
 
   /** Up to `max` queued messages, in arrival order; they stay held until released. */
   take(max: number): JsMsg[] {
-    return this.#queue.splice(0, max);
+    const taken = this.#queue.splice(0, max);
+    this.#room?.();
+    return taken;
+  }
+
+  /** Waits until fewer than `max` are queued (the fetcher holds at most one batch waiting), or fetching ends. */
+  async waitForRoom(max: number): Promise<void> {
+    while (this.#queue.length >= max && !this.#finished) {
+      await new Promise<void>((resolve) => (this.#room = resolve));
+      this.#room = undefined;
+    }
   }
 
   /** Set once fetching has ended: whoever waits for messages stops waiting. */
@@ -47,6 +58,7 @@ export class HeldMessages {
   finish(): void {
     this.#finished = true;
     this.#wake?.();
+    this.#room?.();
   }
 
   /** Waits until something is queued, or fetching ends. */

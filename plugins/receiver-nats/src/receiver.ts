@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerMessages, JsMsg, NatsConnection } from 'nats';
 import { ConfigError, decodeEvent, type FerryEvent, type Receiver, type ReceiverContext } from '@ferry/sdk';
-import { connectNats, describeNatsError, describeServers } from '@ferry/nats';
+import { closeConnection, connectNats, describeNatsError, describeServers } from '@ferry/nats';
 import type { NatsReceiverConfig } from './config.js';
 import { ackWaitOf, bindConsumer } from './consumer.js';
 import { HeldMessages } from './holder.js';
@@ -74,8 +74,8 @@ export class NatsReceiver implements Receiver {
     }
     const connection = this.#connection;
     this.#connection = undefined;
-    // Acks and naks are written before the connection closes.
-    await connection?.drain().catch(() => undefined);
+    // Acks and naks are written before the connection closes (bounded: the server may be away).
+    if (connection !== undefined) await closeConnection(connection);
   }
 
   async #bind(): Promise<Consumer> {
@@ -125,7 +125,7 @@ export class NatsReceiver implements Receiver {
     try {
       while (!this.#stop.signal.aborted) {
         // At most two batches held: one being accepted, one waiting.
-        while (held.queued >= batchSize && !this.#stop.signal.aborted) await this.#idle(5);
+        await held.waitForRoom(batchSize);
         if (this.#stop.signal.aborted) break;
         const fetch = await consumer.fetch({ max_messages: batchSize, expires: fetchExpiresMs });
         this.#fetch = fetch;
