@@ -2,6 +2,12 @@ import { FilePath, Secret, Type, type Static, type TSchema } from '@ferry/sdk';
 
 export const DEFAULT_SERVERS = 'nats://127.0.0.1:4222';
 
+/** The stream both sides of a tiered deployment use unless told otherwise. */
+export const DEFAULT_STREAM = 'FERRY_EVENTS';
+
+/** Stream and consumer names: no whitespace, `.`, `*`, `>` or path separators. */
+export const NATS_NAME_PATTERN = '^[^.*>\\s/\\\\]+$';
+
 /**
  * The connection options the NATS receiver, the exporter and leader election all take,
  * under the same names: `servers`, `credsFile`, `token`, `tls`, `connectTimeoutMs`.

@@ -1,8 +1,5 @@
 import { StringEnum, Type, type Static } from '@ferry/sdk';
-import { connectionProperties } from '@ferry/nats/options';
-
-/** NATS stream names: no whitespace, `.`, `*`, `>` or path separators. */
-export const STREAM_NAME_PATTERN = '^[^.*>\\s/\\\\]+$';
+import { connectionProperties, DEFAULT_STREAM, NATS_NAME_PATTERN } from '@ferry/nats/options';
 
 export const streamSettingsSchema = Type.Object(
   {
@@ -26,7 +23,7 @@ export const streamSettingsSchema = Type.Object(
 export const configSchema = Type.Object(
   {
     ...connectionProperties(),
-    stream: Type.String({ minLength: 1, pattern: STREAM_NAME_PATTERN, default: 'FERRY_EVENTS', description: 'The JetStream stream events are published to (each publish expects it, so a subject that lands elsewhere is refused).' }),
+    stream: Type.String({ minLength: 1, pattern: NATS_NAME_PATTERN, default: DEFAULT_STREAM, description: 'The JetStream stream events are published to (each publish expects it, so a subject that lands elsewhere is refused).' }),
     subject: Type.String({
       minLength: 1,
       pattern: '^(?!(.*\\.)?>(\\..*)?$)[^\\s*]+$',

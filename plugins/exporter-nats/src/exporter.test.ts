@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { AckPolicy, type JsMsg } from 'nats';
 import { ConfigError, createBatch, isPermanent, PermanentError, RetryableError, type ExportResult, type FerryEvent } from '@ferry/sdk';
 import { conformanceCases, createTestContext, resolveConfig, type TestContext } from '@ferry/sdk/testkit';
-import { testNats, TEST_SERVERS, type TestNats } from '@ferry/nats/testing';
-import { freePortForNats } from './test-support.js';
+import { freePort, testNats, TEST_SERVERS, type TestNats } from '@ferry/nats/testing';
 import nats from './index.js';
 import type { NatsExporter } from './exporter.js';
 import type { NatsExporterConfig } from './config.js';
@@ -214,7 +213,7 @@ interface PrivateServer {
 
 /** A nats-server of this test's own (the machine's binary) on a free port, so it can be stopped and started again. */
 async function startPrivateServer(): Promise<PrivateServer> {
-  const port = await freePortForNats();
+  const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'ferry-nats-'));
   let child: ChildProcess | undefined;
   const start = async () => {

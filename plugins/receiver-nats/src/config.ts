@@ -1,8 +1,5 @@
 import { StringEnum, Type, type Static } from '@ferry/sdk';
-import { connectionProperties } from '@ferry/nats/options';
-
-/** Stream and consumer names: no whitespace, `.`, `*`, `>` or path separators. */
-const NAME_PATTERN = '^[^.*>\\s/\\\\]+$';
+import { connectionProperties, DEFAULT_STREAM, NATS_NAME_PATTERN } from '@ferry/nats/options';
 
 export const consumerSettingsSchema = Type.Object(
   {
@@ -26,10 +23,10 @@ export const consumerSettingsSchema = Type.Object(
 export const configSchema = Type.Object(
   {
     ...connectionProperties(),
-    stream: Type.String({ minLength: 1, pattern: NAME_PATTERN, default: 'FERRY_EVENTS', description: 'The JetStream stream to read.' }),
+    stream: Type.String({ minLength: 1, pattern: NATS_NAME_PATTERN, default: DEFAULT_STREAM, description: 'The JetStream stream to read.' }),
     consumer: Type.String({
       minLength: 1,
-      pattern: NAME_PATTERN,
+      pattern: NATS_NAME_PATTERN,
       default: 'ferry',
       description: 'The durable pull consumer. Ferry instances on the same consumer share the messages between them (competing consumers).',
     }),
