@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { startGenerator, type GeneratorServer } from '@ferry/generator';
 import { startDatadogPeer, type DatadogPeer } from '@ferry/exporter-datadog/testing';
 import { metricCatalogue } from '@ferry/host';
-import { ferry as ferryOnce, runFerry, type FerryProcess } from '../support/ferry-process.js';
+import { ferry as ferryOnce, type FerryProcess } from '../support/ferry-process.js';
+import { cleanAfterEach } from '../support/cleanups.js';
 import { archivedEvents, eventually } from '../support/archive.js';
 import { workspace } from '../support/workspace.js';
 import { expectBooksBalanced } from '../support/books.js';
@@ -14,10 +15,7 @@ import { componentStatus, telemetryAt, valueOf, type Sample } from '../support/t
 
 const KEY = 'telemetry-e2e-key';
 const DD_KEY = 'dd_telemetry_key_0123456789';
-const cleanups: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanAfterEach();
 
 async function generator(options: Omit<Parameters<typeof startGenerator>[0], 'apiKey'>): Promise<GeneratorServer> {
   const server = await startGenerator({ apiKey: KEY, ...options });
@@ -31,14 +29,7 @@ async function datadogPeer(): Promise<DatadogPeer> {
   return peer;
 }
 
-function ferry(config: string, env: NodeJS.ProcessEnv = {}): FerryProcess {
-  const run = runFerry(['run', '--config', config], { env: { DD_API_KEY: DD_KEY, ...env } });
-  cleanups.push(async () => {
-    if (run.child.exitCode === null) run.signal('SIGKILL');
-    await run.exited;
-  });
-  return run;
-}
+const ferry = (config: string, env: NodeJS.ProcessEnv = {}): FerryProcess => cleanups.ferry(config, { DD_API_KEY: DD_KEY, ...env });
 
 async function scratch() {
   const ws = await workspace();
