@@ -80,15 +80,18 @@ export class ConfigReloader {
     }
     this.#secrets.add(next.secrets);
     for (const warning of next.warnings) this.#logger.warn(warning);
-    const { logs, progress } = this.#current().service.telemetry;
+    // The logger, the progress line and the telemetry server are the run's own, made once at start.
+    const startOnly = (c: LoadedConfig['config']) => {
+      const { logs, progress, address, authToken, recoveryDurationMs } = c.service.telemetry;
+      return JSON.stringify([logs, progress, address, authToken, recoveryDurationMs]);
+    };
+    const before = startOnly(this.#current());
     const report = await this.#collector.reload(next);
     if (!report.applied) {
       this.#logger.error(`reload refused; the running config stays: ${report.refused.join('; ')}`);
       return;
     }
-    if (JSON.stringify([logs, progress]) !== JSON.stringify([next.config.service.telemetry.logs, next.config.service.telemetry.progress])) {
-      this.#logger.warn('service.telemetry.logs and service.telemetry.progress apply at the next start');
-    }
+    if (startOnly(next.config) !== before) this.#logger.warn('service.telemetry (logs, progress, the telemetry server) applies at the next start; the rest of the new config is applied');
     this.#onApplied(next);
     this.#logger.info(`config reloaded from ${this.#file}: ${report.plan === undefined ? 'nothing changed' : describePlan(report.plan)}`);
   }

@@ -31,7 +31,7 @@ async function problems(config: unknown, env: NodeJS.ProcessEnv = {}): Promise<s
 describe('loading a config', () => {
   it('fills defaults, freezes the result and keeps component options', async () => {
     const loaded = await loadTestConfig(dir.path, minimal);
-    expect(loaded.config.exporters.memory).toMatchObject({ name: 'm', timeoutMs: 30_000, maxInFlight: 4, retry: { initialIntervalMs: 500, maxElapsedMs: 0 } });
+    expect(loaded.config.exporters.memory).toMatchObject({ name: 'm', timeoutMs: 30_000, maxInFlight: 4, retry: { initialIntervalMs: 100, maxElapsedMs: 0 } });
     expect(loaded.config.service.pipelines.events?.processors).toEqual([]);
     expect(loaded.config.service.shutdownTimeoutMs).toBe(30_000);
     expect(Object.isFrozen(loaded.config.exporters.memory)).toBe(true);
@@ -82,7 +82,7 @@ describe('loading a config', () => {
     });
     expect(found).toEqual(
       expect.arrayContaining([
-        'receivers.driven.port: unknown option — expected one of name',
+        'receivers.driven.port: unknown option — expected one of name, leaderElection',
         'exporters.memory.name: required — expected a string (Which scripted destination to use), found nothing',
         'exporters.memory.timeoutMs: too small — expected at least 1, found 0',
         'exporters.memory.retry.multiplier: wrong type — expected a number, found "fast"',
