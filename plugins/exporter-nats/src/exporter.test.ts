@@ -141,6 +141,11 @@ describe('the nats exporter', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toContain(`exporters.nats.stream: stream "${missing.stream}" does not exist on nats://127.0.0.1:4222`);
     expect(error.message).toContain('createStream');
+    // Found only at an export (NATS was away at start): shown as a configuration problem, the events kept and retried.
+    const later = exporter({ createStream: undefined });
+    const retried = await failure(later.send(events(2)));
+    expect(retried).toBeInstanceOf(RetryableError);
+    expect(later.ctx.reported.map((e) => [e.name, e.message])).toEqual([['ConfigError', retried.message]]);
 
     const stream = t.name('NARROW');
     t.own(stream);

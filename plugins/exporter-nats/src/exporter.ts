@@ -92,7 +92,17 @@ export class NatsExporter implements Exporter {
   async export(batch: Batch, { signal }: ExportContext): Promise<ExportResult | void> {
     if (batch.count === 0) return;
     const { config, telemetry } = this.#ctx;
-    const { js, jsm } = await this.#prepare();
+    let ready: Ready;
+    try {
+      ready = await this.#prepare();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      // A stream missing or wrong once NATS answers is a configuration problem to show, not a
+      // reason to dead-letter audit events: they stay queued and are retried until it is fixed.
+      this.#ctx.reportError(error);
+      throw new RetryableError(error.message, { cause: error });
+    }
+    const { js, jsm } = ready;
     const inNoStream = memoize(async (subject: string) => {
       try {
         await jsm.streams.find(subject);
