@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { AckPolicy, type JsMsg } from 'nats';
 import { ConfigError, createBatch, isPermanent, PermanentError, RetryableError, type ExportResult, type FerryEvent } from '@ferry/sdk';
 import { conformanceCases, createTestContext, resolveConfig, type TestContext } from '@ferry/sdk/testkit';
-import { freePort, testNats, TEST_SERVERS, type TestNats } from '@ferry/nats/testing';
+import { testNats, TEST_SERVERS, type TestNats } from '@ferry/nats/testing';
 import nats from './index.js';
 import type { NatsExporter } from './exporter.js';
 import type { NatsExporterConfig } from './config.js';
@@ -216,17 +216,19 @@ interface PrivateServer {
   remove(): Promise<void>;
 }
 
-/** A nats-server of this test's own (the machine's binary) on a free port, so it can be stopped and started again. */
+/** A nats-server of this test's own (the machine's binary) on a port it picks, so it can be stopped and started again there. */
 async function startPrivateServer(): Promise<PrivateServer> {
-  const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'ferry-nats-'));
   let child: ChildProcess | undefined;
+  let port = -1; // nats-server picks a free one the first time, and is started on it again
   const start = async () => {
     child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       let text = '';
       child?.stderr?.on('data', (chunk: Buffer) => {
         text += chunk.toString();
+        const listening = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(text);
+        if (listening !== null) port = Number(listening[1]);
         if (text.includes('Server is ready')) resolve();
       });
       child?.on('exit', (code) => reject(new Error(`nats-server exited (${code}): ${text}`)));

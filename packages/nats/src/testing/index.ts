@@ -4,7 +4,6 @@
  * its own streams, consumers and buckets under unique names and removes them after.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 
 export const TEST_SERVERS = 'nats://127.0.0.1:4222';
@@ -49,17 +48,4 @@ export async function testNats(): Promise<TestNats> {
       await connection.close();
     },
   };
-}
-
-/** A port free on 127.0.0.1 now, for a nats-server (or a relay) a test starts and stops itself. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
