@@ -5,6 +5,7 @@ import type { NatsExporterConfig } from './config.js';
 import { ensureStream } from './stream.js';
 import { classifyPublishError } from './classify.js';
 import { publishBatch } from './publish.js';
+import { PublishWindow } from './window.js';
 
 interface Ready {
   readonly connection: NatsConnection;
@@ -21,6 +22,7 @@ interface Ready {
 export class NatsExporter implements Exporter {
   readonly #ctx: ExporterContext<NatsExporterConfig>;
   readonly #servers: string;
+  readonly #window: PublishWindow;
   #ready: Promise<Ready> | undefined;
   #connection: NatsConnection | undefined;
   #stopped = false;
@@ -28,6 +30,7 @@ export class NatsExporter implements Exporter {
   constructor(ctx: ExporterContext<NatsExporterConfig>) {
     this.#ctx = ctx;
     this.#servers = describeServers(ctx.config.servers);
+    this.#window = new PublishWindow(ctx.config.maxPending);
   }
 
   get #path(): string {
@@ -117,7 +120,7 @@ export class NatsExporter implements Exporter {
       js,
       stream: config.stream,
       subject: config.subject,
-      maxPending: config.maxPending,
+      window: this.#window,
       timeoutMs: config.publishTimeoutMs,
       classify: (error, subject) => classifyPublishError(error, subject, place, inNoStream),
     }, signal);
