@@ -57,6 +57,31 @@ describe('the ferry command', () => {
     expect(lines).not.toContain('sk_live_must_not_leak');
   });
 
+  it('validate: the components\' own checks too (a redact path, a filter regex), without running anything', async () => {
+    const storage = join(ws.dir, 'never-created');
+    const checked = {
+      ...valid,
+      storage: { directory: storage },
+      processors: {
+        'filter/security': { include: { where: [{ field: 'data.agentId', matches: '(unclosed' }] } },
+        redact: { rules: [{ types: ['grant.*'], remove: ['data.ip', 'data'] }] },
+      },
+      service: { pipelines: { events: { receivers: ['grantex'], processors: ['filter/security', 'redact'], exporters: ['file'] } } },
+    };
+    const result = await ferry(['validate', '--config', await ws.config(checked, 'own-checks.json')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('the config');
+    expect(result.stderr).toContain('has 2 problems');
+    expect(result.stderr).toMatch(/processors\.filter\/security\.include\.where\[0\]\.matches: "\(unclosed" is not a valid regular expression: .*Unterminated group/);
+    expect(result.stderr).toContain('processors.redact.rules[0].remove[1]: "data" is part of every event and cannot be redacted whole — name a field inside it (such as "data.ip")');
+    expect(existsSync(storage)).toBe(false);
+    // run refuses the same config with the same words before it opens anything.
+    const refused = await ferry(['run', '--config', await ws.config(checked, 'own-checks-run.json')]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('processors.redact.rules[0].remove[1]: "data" is part of every event');
+    expect(existsSync(storage)).toBe(false);
+  });
+
   it('validate and dlq list only warn about an unset variable (secrets live where Ferry runs); run refuses it, naming it', async () => {
     const config = await ws.config({ ...valid, storage: { directory: join(ws.dir, 'env-storage') }, receivers: { grantex: { url: 'https://api.grantex.dev', apiKey: '${env:FERRY_E2E_UNSET_KEY}' } } }, 'env.json');
     const env = { FERRY_E2E_UNSET_KEY: undefined };

@@ -30,6 +30,8 @@ export type {
   ProcessorState,
 } from './component.js';
 export type { DefinitionBase, ConfigOf } from './definition.js';
+export { optionPath } from './config-problem.js';
+export type { ConfigProblem } from './config-problem.js';
 export { defineReceiver } from './receiver.js';
 export type { Receiver, ReceiverDefinition } from './receiver.js';
 export { defineProcessor } from './processor.js';

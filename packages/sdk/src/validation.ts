@@ -12,10 +12,10 @@ export type { ValidateFunction };
  * once, defaults filled in, strings from environment variables coerced to the numbers and
  * booleans the schema asks for, standard formats (uri, hostname, date-time, …) checked.
  */
-export function compileConfigSchema(schema: object): ValidateFunction {
+export function compileConfigSchema<T = unknown>(schema: object): ValidateFunction<T> {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false, verbose: true });
   addFormats(ajv);
   ajv.addKeyword({ keyword: SECRET_KEYWORD, schemaType: 'boolean' });
   ajv.addKeyword({ keyword: FILE_PATH_KEYWORD, schemaType: 'boolean' });
-  return ajv.compile(schema);
+  return ajv.compile<T>(schema);
 }

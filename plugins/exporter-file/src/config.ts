@@ -1,4 +1,6 @@
-import { FilePath, Type, type Static } from '@ferry/sdk';
+import { relative, resolve, sep } from 'node:path';
+import { FilePath, Type, type ConfigProblem, type Static } from '@ferry/sdk';
+import { TEMP_DIRECTORY } from './temp.js';
 
 export const configSchema = Type.Object(
   {
@@ -27,3 +29,13 @@ export const configSchema = Type.Object(
 );
 
 export type FileConfig = Static<typeof configSchema>;
+
+/** What the schema cannot say: the prefix keeps every object inside `directory`, out of its temporary folder. */
+export function validateFile(config: Readonly<FileConfig>): ConfigProblem[] {
+  const directory = resolve(config.directory);
+  const inside = relative(directory, resolve(directory, config.prefix.replace(/^\/+/, ''), 'x'));
+  if (inside.startsWith(`..${sep}`) || inside.split(sep)[0] === TEMP_DIRECTORY) {
+    return [{ path: 'prefix', problem: `${JSON.stringify(config.prefix)} would write outside ${directory} or into its ${TEMP_DIRECTORY} directory` }];
+  }
+  return [];
+}

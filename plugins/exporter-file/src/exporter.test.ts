@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { archiveKey } from '@ferry/archive';
 import { ConfigError, RetryableError, createBatch } from '@ferry/sdk';
-import { conformanceCases } from '@ferry/sdk/testkit';
+import { configProblems, conformanceCases } from '@ferry/sdk/testkit';
 import definition from './index.js';
 import { attempt, createExporter, eventually, listFiles, makeBatch, makeEvents, RECEIVED_AT, tempDirectory } from './test-support.js';
 import { archiveLines } from '@ferry/archive';
@@ -29,6 +29,7 @@ describe('exporter file: conformance', () => {
       { config: { directory: '/x', compression: 'zstd' }, because: 'zstd is not a supported compression' },
       { config: { directory: '/x', layout: 'monthly' }, because: 'monthly is not a layout' },
       { config: { directory: '/x', batchSize: 10 }, because: 'batchSize is a host option the exporter must not declare' },
+      { config: { directory: '/x', prefix: '../y' }, because: 'the prefix leaves the directory' },
     ],
   })) {
     it(c.name, c.run);
@@ -198,10 +199,11 @@ describe('exporter file: start and failures', () => {
     await expect(exporter.start?.()).rejects.toThrow(`cannot use the archive directory ${directory}: a part of the path is a file, not a directory (ENOTDIR)`);
   });
 
-  it('refuses a prefix that would leave the directory', () => {
-    expect(() => createExporter({ directory: dir.path, prefix: '../elsewhere' })).toThrow(ConfigError);
-    expect(() => createExporter({ directory: dir.path, prefix: 'a/../../b' })).toThrow(/would write outside/);
-    expect(() => createExporter({ directory: dir.path, prefix: '.ferry-tmp' })).toThrow(/\.ferry-tmp/);
+  it('refuses a prefix that would leave the directory, in validate', () => {
+    expect(configProblems(definition, { directory: dir.path, prefix: '../elsewhere' })).toEqual([`prefix: "../elsewhere" would write outside ${dir.path} or into its .ferry-tmp directory`]);
+    expect(configProblems(definition, { directory: dir.path, prefix: 'a/../../b' })).toEqual([expect.stringMatching(/would write outside/)]);
+    expect(configProblems(definition, { directory: dir.path, prefix: '.ferry-tmp' })).toEqual([expect.stringMatching(/\.ferry-tmp/)]);
+    expect(configProblems(definition, { directory: dir.path, prefix: '/audit/2026' })).toEqual([]);
   });
 
   it('turns a write that cannot happen into a RetryableError naming the directory and the cause, and succeeds once it can', async () => {

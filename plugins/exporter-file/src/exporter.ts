@@ -1,5 +1,5 @@
 import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { archiveKey, encodeObject } from '@ferry/archive';
 import { ConfigError, RetryableError, type Batch, type ExportContext, type Exporter, type Logger } from '@ferry/sdk';
 import type { FileConfig } from './config.js';
@@ -7,15 +7,7 @@ import { describeFsError, errorCode, isTransientFsError, realMkdirError } from '
 import { removeStaleTempFiles, TEMP_DIRECTORY, tempName } from './temp.js';
 import { writeAtomically } from './write.js';
 
-function checkPrefix(directory: string, prefix: string): void {
-  const probe = resolve(directory, prefix.replace(/^\/+/, ''), 'x');
-  const inside = relative(directory, probe);
-  if (inside.startsWith(`..${sep}`) || inside.split(sep)[0] === TEMP_DIRECTORY) {
-    throw new ConfigError(`prefix ${JSON.stringify(prefix)} would write outside ${directory} or into its ${TEMP_DIRECTORY} directory`);
-  }
-}
-
-/** Writes each batch as one archive object under `directory`, atomically. */
+/** Writes each batch as one archive object under `directory`, atomically (options checked by `validateFile` first). */
 export class FileExporter implements Exporter {
   readonly #config: FileConfig;
   readonly #logger: Logger;
@@ -27,7 +19,6 @@ export class FileExporter implements Exporter {
     this.#logger = logger;
     this.#directory = resolve(config.directory);
     this.#tempDirectory = join(this.#directory, TEMP_DIRECTORY);
-    checkPrefix(this.#directory, config.prefix);
   }
 
   /** Proves the directory can be created and written, and clears a crash's leftovers. */

@@ -1,5 +1,5 @@
 import { defineExporter } from '@ferry/sdk';
-import { configSchema } from './config.js';
+import { configSchema, validateFile } from './config.js';
 import { FileExporter } from './exporter.js';
 
 export default defineExporter({
@@ -7,5 +7,6 @@ export default defineExporter({
   description: 'Writes every batch as one NDJSON object (optionally gzip) to a local directory, with the same key layout as the s3 exporter.',
   stability: 'beta',
   configSchema,
+  validate: validateFile,
   create: ({ config, logger }) => new FileExporter(config, logger),
 });

@@ -1,4 +1,4 @@
-import { StringEnum, Type, type Static } from '@ferry/sdk';
+import { StringEnum, Type, type ConfigProblem, type Static } from '@ferry/sdk';
 
 export const STORAGE_CLASSES = ['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE', 'REDUCED_REDUNDANCY'] as const;
 
@@ -39,9 +39,15 @@ export const configSchema = Type.Object(
 export type S3Config = Static<typeof configSchema>;
 
 /** What the schema cannot say: options that only make sense together. */
-export function configProblem(config: S3Config): string | undefined {
+export function validateS3(config: Readonly<S3Config>): ConfigProblem[] {
   if (config.kmsKeyId !== undefined && config.serverSideEncryption !== 'aws:kms') {
-    return `kmsKeyId is set but serverSideEncryption is ${config.serverSideEncryption ? `"${config.serverSideEncryption}"` : 'unset'}: set serverSideEncryption to "aws:kms" to use the key`;
+    return [
+      {
+        path: 'kmsKeyId',
+        problem: `set, but serverSideEncryption is ${config.serverSideEncryption ? `"${config.serverSideEncryption}"` : 'unset'}`,
+        hint: 'set serverSideEncryption to "aws:kms" to use the key',
+      },
+    ];
   }
-  return undefined;
+  return [];
 }

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
-import { ConfigError, createBatch } from '@ferry/sdk';
-import { conformanceCases } from '@ferry/sdk/testkit';
+import { createBatch } from '@ferry/sdk';
+import { configProblems, conformanceCases } from '@ferry/sdk/testkit';
 import { archiveLines } from '@ferry/archive';
 import s3 from './index.js';
 import { startS3Peer, type S3Peer } from './testing/index.js';
-import { events, exporterOn, failure, send } from './testing/fixtures.js';
+import { events, exporterOn, send } from './testing/fixtures.js';
 
 let peer: S3Peer;
 beforeAll(async () => {
@@ -114,11 +114,10 @@ describe('the s3 exporter', () => {
     expect(put?.headers['x-amz-object-lock-mode']).toBeUndefined();
   });
 
-  it('refuses a KMS key without SSE-KMS as a configuration error', async () => {
-    const error = await failure(Promise.resolve().then(() => exporter({ kmsKeyId: 'alias/audit' })));
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error.message).toBe('kmsKeyId is set but serverSideEncryption is unset: set serverSideEncryption to "aws:kms" to use the key');
-    expect(await failure(Promise.resolve().then(() => exporter({ kmsKeyId: 'k', serverSideEncryption: 'AES256' })))).toBeInstanceOf(ConfigError);
+  it('refuses a KMS key without SSE-KMS in validate, before anything is created', () => {
+    expect(configProblems(s3, { bucket: 'ferry-archive', kmsKeyId: 'alias/audit' })).toEqual(['kmsKeyId: set, but serverSideEncryption is unset — set serverSideEncryption to "aws:kms" to use the key']);
+    expect(configProblems(s3, { bucket: 'ferry-archive', kmsKeyId: 'k', serverSideEncryption: 'AES256' })).toEqual(['kmsKeyId: set, but serverSideEncryption is "AES256" — set serverSideEncryption to "aws:kms" to use the key']);
+    expect(configProblems(s3, { bucket: 'ferry-archive', kmsKeyId: 'k', serverSideEncryption: 'aws:kms' })).toEqual([]);
   });
 
   it('declares the seed batch size and a per-object size limit the host never exceeds', () => {

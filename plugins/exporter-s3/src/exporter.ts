@@ -1,7 +1,7 @@
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { encodeObject } from '@ferry/archive';
-import { ConfigError, type Batch, type ExportContext, type Exporter, type ExporterContext } from '@ferry/sdk';
-import { configProblem, type S3Config } from './config.js';
+import type { Batch, ExportContext, Exporter, ExporterContext } from '@ferry/sdk';
+import type { S3Config } from './config.js';
 import { createS3Client } from './client.js';
 import { classify, startProblem, type RequestTarget } from './errors.js';
 import { batchObject, markerObject, objectKey } from './request.js';
@@ -18,8 +18,6 @@ export class S3Exporter implements Exporter {
   readonly #target: RequestTarget;
 
   constructor(ctx: ExporterContext<S3Config>) {
-    const problem = configProblem(ctx.config);
-    if (problem !== undefined) throw new ConfigError(problem);
     this.#config = ctx.config;
     this.#target = { bucket: ctx.config.bucket, region: ctx.config.region, action: 's3:PutObject' };
     this.#client = createS3Client(ctx.config);

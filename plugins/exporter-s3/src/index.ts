@@ -1,5 +1,5 @@
 import { defineExporter } from '@ferry/sdk';
-import { configSchema } from './config.js';
+import { configSchema, validateS3 } from './config.js';
 import { S3Exporter } from './exporter.js';
 
 export default defineExporter({
@@ -7,6 +7,7 @@ export default defineExporter({
   description: 'Archives events as NDJSON objects with date-partitioned, time-sortable keys in AWS S3 or any S3-compatible store.',
   stability: 'beta',
   configSchema,
+  validate: validateS3,
   batchDefaults: { batchSize: 1000 },
   // A single PutObject takes up to 5 GiB, but the object is built in memory from one string
   // (V8 caps strings near 512 MiB) and gzipped whole: 256 MiB keeps that safe.

@@ -1,4 +1,4 @@
-import { ConfigError, type FerryEvent } from '@ferry/sdk';
+import type { FerryEvent } from '@ferry/sdk';
 import { OPERATORS, type ConditionConfig, type Operator, type Scalar } from './config.js';
 import { parseFieldPath, resolveField } from './field.js';
 import { compilePattern } from './pattern.js';
@@ -20,16 +20,12 @@ function anyElement(test: ValueTest): ValueTest {
   };
 }
 
-function operatorOf(condition: ConditionConfig, optionPath: string): Operator {
-  const present = OPERATORS.filter((op) => condition[op] !== undefined);
-  if (present.length !== 1) {
-    const found = present.length === 0 ? 'none' : present.join(', ');
-    throw new ConfigError(`${optionPath}: a condition needs exactly one operator (${OPERATORS.join(', ')}); found ${found}`);
-  }
-  return present[0] as Operator;
+/** The operators a condition names (the schema allows exactly one beside `field`). */
+export function operatorsOf(condition: ConditionConfig): Operator[] {
+  return OPERATORS.filter((op) => condition[op] !== undefined);
 }
 
-function valueTest(condition: ConditionConfig, operator: Operator, optionPath: string): ValueTest {
+function valueTest(condition: ConditionConfig, operator: Operator): ValueTest {
   switch (operator) {
     case 'equals': {
       const expected = condition.equals as Scalar;
@@ -51,9 +47,7 @@ function valueTest(condition: ConditionConfig, operator: Operator, optionPath: s
     }
     case 'matches': {
       const compiled = compilePattern(condition.matches as string);
-      if ('problem' in compiled) {
-        throw new ConfigError(`${optionPath}.matches: ${JSON.stringify(condition.matches)} is not a valid regular expression: ${compiled.problem}`);
-      }
+      if ('problem' in compiled) throw new TypeError(`unchecked filter options: ${compiled.problem}`);
       const { regex } = compiled;
       return anyElement((v) => typeof v === 'string' && regex.test(v));
     }
@@ -76,13 +70,11 @@ function valueTest(condition: ConditionConfig, operator: Operator, optionPath: s
   }
 }
 
-/** Compiles one `where` entry; throws a ConfigError naming `optionPath` if it cannot work. */
-export function compileCondition(condition: ConditionConfig, optionPath: string): EventPredicate {
-  if (typeof condition.field !== 'string' || !/^[^.]+(\.[^.]+)*$/.test(condition.field)) {
-    throw new ConfigError(`${optionPath}.field: ${JSON.stringify(condition.field)} is not a dotted field path such as "data.agentId"`);
-  }
-  const operator = operatorOf(condition, optionPath);
-  const test = valueTest(condition, operator, optionPath);
+/** Compiles one `where` entry, whose options the schema and `validate` have checked. */
+export function compileCondition(condition: ConditionConfig): EventPredicate {
+  const [operator] = operatorsOf(condition);
+  if (operator === undefined) throw new TypeError('unchecked filter options: a condition without an operator');
+  const test = valueTest(condition, operator);
   const path = parseFieldPath(condition.field);
   return (event) => test(resolveField(event, path));
 }

@@ -25,7 +25,6 @@ export const conditionSchema = Type.Object(
     exists: Type.Optional(Type.Boolean({ description: '`true`: holds when the field is present (even as null); `false`: when it is missing.' })),
     matches: Type.Optional(
       Type.String({
-        format: 'regex',
         description: 'A JavaScript regular expression (unanchored: add ^ and $ to match the whole value) tested against a string field; on an array field, against each string element.',
       }),
     ),

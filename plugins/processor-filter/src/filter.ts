@@ -9,10 +9,9 @@ export type EventFilter = (events: readonly FerryEvent[]) => readonly FerryEvent
  * include) and not (there is an exclude and it matches exclude). The kept events are the
  * same objects, in order; when all pass, the input array itself is returned.
  */
-export function compileFilter(config: FilterConfig, optionPath = ''): EventFilter {
-  const at = (name: string) => (optionPath ? `${optionPath}.${name}` : name);
-  const include = config.include === undefined ? undefined : compileMatcher(config.include, at('include'));
-  const exclude = config.exclude === undefined ? undefined : compileMatcher(config.exclude, at('exclude'));
+export function compileFilter(config: FilterConfig): EventFilter {
+  const include = config.include === undefined ? undefined : compileMatcher(config.include);
+  const exclude = config.exclude === undefined ? undefined : compileMatcher(config.exclude);
   if (include === undefined && exclude === undefined) return (events) => events;
   const passes = (event: FerryEvent) => (include === undefined || include(event)) && (exclude === undefined || !exclude(event));
   return (events) => {

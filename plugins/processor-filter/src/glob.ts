@@ -1,5 +1,4 @@
 import picomatch from 'picomatch';
-import { ConfigError } from '@ferry/sdk';
 
 /**
  * Glob rules for dotted event types. `*` matches any run of characters, dots included
@@ -9,15 +8,18 @@ import { ConfigError } from '@ferry/sdk';
  */
 const OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, noextglob: true, strictBrackets: true, windows: false };
 
-/** One anchored regular expression matching any of the globs, built once. */
-export function compileTypeGlobs(patterns: readonly string[], optionPath: string): RegExp {
-  const sources = patterns.map((pattern, i) => {
-    try {
-      return picomatch.makeRe(pattern, OPTIONS).source;
-    } catch (error) {
-      throw new ConfigError(`${optionPath}[${i}]: ${JSON.stringify(pattern)} is not a valid glob: ${(error as Error).message}`);
-    }
-  });
+/** Why a glob does not compile, if it does not. */
+export function globProblem(pattern: string): string | undefined {
+  try {
+    picomatch.makeRe(pattern, OPTIONS);
+    return undefined;
+  } catch (error) {
+    return `${JSON.stringify(pattern)} is not a valid glob: ${(error as Error).message}`;
+  }
+}
+
+/** One anchored regular expression matching any of the globs (each checked by `validate`), built once. */
+export function compileTypeGlobs(patterns: readonly string[]): RegExp {
   // Each source is anchored (^…$), so their alternation matches when one glob does.
-  return new RegExp(sources.map((s) => `(?:${s})`).join('|'));
+  return new RegExp(patterns.map((pattern) => `(?:${picomatch.makeRe(pattern, OPTIONS).source})`).join('|'));
 }

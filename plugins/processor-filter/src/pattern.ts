@@ -1,6 +1,5 @@
-// The host validates `format: "regex"` with ajv-formats, which refuses `\Z` (a PCRE anchor
-// JavaScript reads as a plain "Z") and otherwise accepts what `new RegExp` compiles without
-// flags. Compiling the same way here keeps `ferry validate` and create in agreement.
+// `\Z` is PCRE's end anchor; JavaScript reads it as a plain "Z", so a pattern copied from
+// elsewhere would silently match something else.
 const PCRE_END_ANCHOR = /[^\\]\\Z/;
 
 /** Compiles a `matches` pattern, or says in words why it is not one. */

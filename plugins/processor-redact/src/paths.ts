@@ -1,18 +1,21 @@
-import { ConfigError } from '@ferry/sdk';
+import type { ConfigProblem } from '@ferry/sdk';
 
 /** The event's own envelope: redacting one of these whole would make it no event at all. */
 const PROTECTED = new Set(['id', 'type', 'createdAt', 'data']);
 
-/** Splits and checks a configured field path; `where` names it in errors (`processors.redact.rules[0].remove[1]`). */
-export function parsePath(path: string, where: string): readonly string[] {
+/** Why a configured field path cannot be redacted, if it cannot (the schema has checked its form). */
+export function pathProblem(path: string): Omit<ConfigProblem, 'path'> | undefined {
   const segments = path.split('.');
   if (segments.length === 1 && PROTECTED.has(path)) {
-    throw new ConfigError(`${where}: "${path}" is part of every event and cannot be redacted whole; name a field inside it (such as "data.ip")`);
+    return { problem: `"${path}" is part of every event and cannot be redacted whole`, hint: 'name a field inside it (such as "data.ip")' };
   }
-  if (segments[0] === 'ferry') {
-    throw new ConfigError(`${where}: "${path}" is Ferry's own envelope (the integrity link), not event data`);
-  }
-  return segments;
+  if (segments[0] === 'ferry') return { problem: `"${path}" is Ferry's own envelope (the integrity link), not event data` };
+  return undefined;
+}
+
+/** A configured field path as its segments (`validate` has refused the ones that cannot be redacted). */
+export function parsePath(path: string): readonly string[] {
+  return path.split('.');
 }
 
 type Node = Record<string, unknown>;

@@ -1,9 +1,9 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import picomatch from 'picomatch';
-import { ConfigError, type FerryEvent, type Processor, type ProcessorContext } from '@ferry/sdk';
+import { type FerryEvent, type Processor, type ProcessorContext } from '@ferry/sdk';
 import { canonicalize } from '@ferry/archive';
 import type { RedactConfig } from './config.js';
 import { changeAt, parsePath, REMOVE } from './paths.js';
+import { compileTypes } from './types.js';
 
 interface CompiledRule {
   readonly matches: RegExp;
@@ -11,22 +11,9 @@ interface CompiledRule {
   readonly remove: readonly (readonly string[])[];
 }
 
-// The filter processor's glob rules, so a pattern means the same in both.
-const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true, nonegate: true, noextglob: true, strictBrackets: true, windows: false };
-
-function compileTypes(patterns: readonly string[], where: string): RegExp {
-  const sources = patterns.map((pattern, i) => {
-    try {
-      return picomatch.makeRe(pattern, GLOB_OPTIONS).source;
-    } catch (error) {
-      throw new ConfigError(`${where}[${i}]: ${JSON.stringify(pattern)} is not a valid glob: ${(error as Error).message}`);
-    }
-  });
-  return new RegExp(sources.map((s) => `(?:${s})`).join('|'));
-}
-
 /**
- * Removes or hashes the configured fields of the events whose type a rule matches.
+ * Removes or hashes the configured fields of the events whose type a rule matches (options
+ * checked by `validateRedact` first, so building never fails).
  * Untouched events are passed on as the same objects; changed ones are new objects that
  * share every part they did not change (the input is never mutated).
  */
@@ -36,20 +23,8 @@ export class Redactor implements Processor {
   readonly #prefix: string;
 
   constructor(ctx: ProcessorContext<RedactConfig>) {
-    const base = `processors.${ctx.id}`;
-    this.#rules = ctx.config.rules.map((rule, r) => {
-      const where = `${base}.rules[${r}]`;
-      if (rule.remove.length === 0 && rule.hash.length === 0) throw new ConfigError(`${where}: names no field to remove or hash`);
-      return {
-        matches: compileTypes(rule.types, `${where}.types`),
-        hash: rule.hash.map((path, i) => parsePath(path, `${where}.hash[${i}]`)),
-        remove: rule.remove.map((path, i) => parsePath(path, `${where}.remove[${i}]`)),
-      };
-    });
+    this.#rules = ctx.config.rules.map((rule) => ({ matches: compileTypes(rule.types), hash: rule.hash.map(parsePath), remove: rule.remove.map(parsePath) }));
     const secret = ctx.config.secret;
-    if (secret === undefined && this.#rules.some((rule) => rule.hash.length > 0)) {
-      throw new ConfigError(`${base}.secret is required when a rule hashes fields`);
-    }
     this.#key = secret === undefined ? undefined : createSecretKey(Buffer.from(secret, 'utf8'));
     this.#prefix = ctx.config.hashFormat === 'hex' ? '' : 'hmac:';
   }

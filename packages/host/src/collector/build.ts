@@ -4,17 +4,15 @@ import type { LoadedConfig, ResolvedConfig } from '../config/types.js';
 import { typeOf } from '../config/types.js';
 import type { Registry } from '../plugins/registry.js';
 import { ExporterGate } from '../delivery/gate.js';
-import type { DeliveryOptions, QueuePolicy } from '../delivery/policy.js';
+import type { DeliveryOptions } from '../delivery/policy.js';
 import { resolveBatchPolicy } from '../delivery/policy.js';
-import type { RetryPolicy } from '../delivery/backoff.js';
 import type { Telemetry, ComponentRecorder } from '../telemetry/metrics.js';
 import { componentContext, exporterContext, label, safeName } from './context.js';
 import { ComponentFailedError } from './errors.js';
 import { GuardedComponent } from './guarded.js';
 import { receiverDeadLetters } from '../deadletters/receiver-letters.js';
 import { electedReceiver, splitReceiverConfig } from '../receivers/leader-election.js';
-
-const DELIVERY_KEYS = new Set(['batchSize', 'maxBatchBytes', 'flushIntervalMs', 'timeoutMs', 'maxInFlight', 'retry', 'queue']);
+import { splitExporterConfig } from './split-exporter-config.js';
 
 export interface BuiltExporter {
   readonly id: string;
@@ -51,13 +49,6 @@ export interface BuildEnvironment {
   readonly progress: DeliveryProgress;
 }
 
-function split(config: Readonly<Record<string, unknown>>): { own: Record<string, unknown>; delivery: Record<string, unknown> } {
-  const own: Record<string, unknown> = {};
-  const delivery: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) (DELIVERY_KEYS.has(key) ? delivery : own)[key] = value;
-  return { own, delivery };
-}
-
 function definitionOf<D>(registry: Registry, kind: ComponentKind, id: string): D {
   const found = registry.get(kind, typeOf(id));
   // The config was validated against this registry, so a missing type is a host bug.
@@ -83,7 +74,7 @@ export function buildExporters(env: BuildEnvironment, ids: ReadonlySet<string>):
   const built = new Map<string, BuiltExporter>();
   for (const id of ids) {
     const definition = definitionOf<ExporterDefinition>(registry, 'exporter', id);
-    const { own, delivery } = split(config.exporters[id] ?? {});
+    const { own, host: delivery } = splitExporterConfig(config.exporters[id] ?? {});
     const recorder = env.telemetry.component('exporter', id);
     const context = exporterContext(
       {
@@ -99,19 +90,15 @@ export function buildExporters(env: BuildEnvironment, ids: ReadonlySet<string>):
       env.progress,
     );
     const instance = create('exporter', id, () => definition.create(context));
-    const maxInFlight = delivery.maxInFlight as number;
+    const { batchSize, maxBatchBytes, flushIntervalMs, ...sending } = delivery;
     built.set(id, {
       id,
       component: new GuardedComponent(label('exporter', id), instance),
-      gate: new ExporterGate(maxInFlight),
-      ownBatching: {
-        ...(delivery.batchSize === undefined ? {} : { batchSize: delivery.batchSize as number }),
-        ...(delivery.maxBatchBytes === undefined ? {} : { maxBatchBytes: delivery.maxBatchBytes as number }),
-        ...(delivery.flushIntervalMs === undefined ? {} : { flushIntervalMs: delivery.flushIntervalMs as number }),
-      },
+      gate: new ExporterGate(sending.maxInFlight),
+      ownBatching: { batchSize, maxBatchBytes, flushIntervalMs },
       batchDefaults: definition.batchDefaults ?? {},
       limits: definition.limits ?? {},
-      delivery: { timeoutMs: delivery.timeoutMs as number, maxInFlight, retry: delivery.retry as RetryPolicy, queue: delivery.queue as QueuePolicy },
+      delivery: sending,
     });
   }
   return built;
@@ -156,7 +143,7 @@ export function buildReceiver(
   const definition = definitionOf<ReceiverDefinition>(registry, 'receiver', id);
   const recorder = env.telemetry.component('receiver', id);
   // `leaderElection` is the host's: the plugin never sees it (as exporters never see their delivery options).
-  const { own, election } = splitReceiverConfig(config.receivers[id] ?? {});
+  const { own, host: { leaderElection: election } } = splitReceiverConfig(config.receivers[id] ?? {});
   const logger = env.logger.child({ component: `receiver/${id}` });
   const context = {
     ...componentContext({

@@ -1,4 +1,4 @@
-import { FilePath, Secret, Type, type TObject, type TSchema } from '@ferry/sdk';
+import { FilePath, Secret, Type, type Static, type TObject, type TSchema } from '@ferry/sdk';
 
 /** Component ids are `type` or `type/name`. */
 export const COMPONENT_ID_PATTERN = '^[a-z][a-z0-9_]*(/[^/\\s]+)?$';
@@ -33,30 +33,38 @@ export const TELEMETRY_ADDRESS_PATTERN = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)
  * Options the host adds to every exporter: batching, timeouts, retries, concurrency, queue.
  * The three batching options carry no schema default: an exporter's own setting wins over
  * the pipeline's `batch` processor, which wins over the exporter's defaults (the seed's),
- * so the host must see which ones the user actually set.
+ * so the host must see which ones the user actually set. The defaults and limits only
+ * change what the schema documents and refuses, never the shape: `deliverySchema` is the
+ * type the host reads the options back as.
  */
-export function deliveryProperties(defaults: { batchSize?: number; maxBatchBytes?: number; flushIntervalMs?: number }, limits: { maxBatchSize?: number; maxBatchBytes?: number }): Record<string, TSchema> {
+export function deliveryProperties(defaults: { batchSize?: number; maxBatchBytes?: number; flushIntervalMs?: number }, limits: { maxBatchSize?: number; maxBatchBytes?: number }) {
   const atMost = <T extends number | undefined>(value: T) => (value === undefined ? {} : { maximum: value });
   const resolved = (value: number | undefined) => ({ [RESOLVED_DEFAULT]: value ?? 'none' });
   return {
-    batchSize: Type.Integer({
-      minimum: 1,
-      ...atMost(limits.maxBatchSize),
-      [RESOLVED_DEFAULT]: defaults.batchSize ?? HOST_BATCH_DEFAULTS.batchSize,
-      description: 'Number of events to buffer before flushing. Unset: the pipeline\'s batch processor decides, else this default.',
-    }),
-    maxBatchBytes: Type.Integer({
-      minimum: 1,
-      ...atMost(limits.maxBatchBytes),
-      [RESOLVED_DEFAULT]: Math.min(defaults.maxBatchBytes ?? HOST_BATCH_DEFAULTS.maxBatchBytes, limits.maxBatchBytes ?? Infinity),
-      description: 'Most NDJSON bytes in one batch. Unset: the pipeline\'s batch processor decides, else this default.',
-    }),
-    flushIntervalMs: Type.Integer({
-      minimum: 0,
-      ...resolved(defaults.flushIntervalMs ?? HOST_BATCH_DEFAULTS.flushIntervalMs),
-      description:
-        'Flush buffered events on a timer (milliseconds), counted from the first event of a batch; 0: size only. Unset: the pipeline\'s batch processor decides, else this default.',
-    }),
+    batchSize: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        ...atMost(limits.maxBatchSize),
+        [RESOLVED_DEFAULT]: defaults.batchSize ?? HOST_BATCH_DEFAULTS.batchSize,
+        description: 'Number of events to buffer before flushing. Unset: the pipeline\'s batch processor decides, else this default.',
+      }),
+    ),
+    maxBatchBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        ...atMost(limits.maxBatchBytes),
+        [RESOLVED_DEFAULT]: Math.min(defaults.maxBatchBytes ?? HOST_BATCH_DEFAULTS.maxBatchBytes, limits.maxBatchBytes ?? Infinity),
+        description: 'Most NDJSON bytes in one batch. Unset: the pipeline\'s batch processor decides, else this default.',
+      }),
+    ),
+    flushIntervalMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        ...resolved(defaults.flushIntervalMs ?? HOST_BATCH_DEFAULTS.flushIntervalMs),
+        description:
+          'Flush buffered events on a timer (milliseconds), counted from the first event of a batch; 0: size only. Unset: the pipeline\'s batch processor decides, else this default.',
+      }),
+    ),
     timeoutMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Abort one export attempt after this long (ms); it is then retried.' }),
     maxInFlight: Type.Integer({ minimum: 1, default: 4, description: 'Most batches being sent to this exporter at once; lowered automatically while the destination pushes back.' }),
     retry: retrySchema,
@@ -82,6 +90,11 @@ export const queueSchema = Type.Object(
   },
   { additionalProperties: false, default: {}, description: "This exporter's share of the pipeline's log. Without limits it may lag as far as the log's own bound." },
 );
+
+/** The delivery options of any exporter, as the host reads them back from a validated config. */
+export const deliverySchema = Type.Object(deliveryProperties({}, {}));
+
+export type DeliveryConfig = Static<typeof deliverySchema>;
 
 export const storageSchema = Type.Object(
   {

@@ -20,6 +20,7 @@ export type ConfigIssueCode =
   | 'FERRY_CONFIG_SCHEMA'
   | 'FERRY_CONFIG_UNKNOWN_TYPE'
   | 'FERRY_CONFIG_REFERENCE'
+  | 'FERRY_CONFIG_VALUE'
   | 'FERRY_CONFIG_PLUGIN';
 
 export function formatIssue(issue: ConfigIssue): string {

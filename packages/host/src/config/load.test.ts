@@ -93,6 +93,32 @@ describe('loading a config', () => {
     expect(found).toHaveLength(6);
   });
 
+  it('runs each component\'s own validate on the options its schema accepted, naming the option, with every other problem at once', async () => {
+    const found = await problems({
+      ...minimal,
+      receivers: { driven: { name: 'r', leaderElection: { nats: { servers: ['nats://127.0.0.1:4222'] }, leaseMs: 3000, renewDeadlineMs: 3000 } } },
+      processors: { 'tag/a': { dropType: 'grant.*' }, 'tag/b': { dropType: 5, extra: true }, 'tag/c': { dropType: '${env:UNSET_TYPE}' } },
+      exporters: { memory: { name: 'm', timeoutMs: 0 } },
+      service: { pipelines: { events: { receivers: ['driven'], processors: ['tag/a', 'tag/b', 'tag/c'], exporters: ['memory'] } } },
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'processors.tag/a.dropType: "grant.*" is a glob — name one event type',
+        'receivers.driven.leaderElection.renewDeadlineMs: 3000 must be less than leaseMs (3000), or a leader could still read after its lease expired',
+        'exporters.memory.timeoutMs: too small — expected at least 1, found 0',
+      ]),
+    );
+    // tag/b fails its schema, so its own check is not run on options it was never meant to see.
+    expect(found.filter((line) => line.startsWith('processors.tag/b'))).toEqual(['processors.tag/b.extra: unknown option — expected one of dropType']);
+    expect(found.find((line) => line.startsWith('processors.tag/c'))).toBe('processors.tag/c.dropType: environment variable UNSET_TYPE is not set — set UNSET_TYPE, or give a default with ${env:UNSET_TYPE:-value}');
+  });
+
+  it('does not judge a value left as its unset ${env:…} reference by a command that does not need it', async () => {
+    const file = await writeJson(join(dir.path, 'unset.json'), { plugins: TEST_PLUGINS, ...minimal, processors: { tag: { dropType: '${env:UNSET_GLOB}*' } }, service: { pipelines: { events: { receivers: ['driven'], processors: ['tag'], exporters: ['memory'] } } } });
+    const loaded = await loadConfig({ file, env: {}, discoverFrom: [], envRequiredAt: () => false });
+    expect(loaded.config.processors.tag).toEqual({ dropType: '${env:UNSET_GLOB}*' });
+  });
+
   it('suggests the closest option name for a typo', async () => {
     expect(await problems({ ...minimal, exporters: { memory: { name: 'm', batchSise: 5 } } })).toEqual([
       expect.stringMatching(/^exporters\.memory\.batchSise: unknown option — expected one of .*; did you mean "batchSize"\?$/),

@@ -13,6 +13,7 @@ import { maskSecretLookingValues, secretValues } from './secrets.js';
 import { resolvePathOptions } from './paths.js';
 import { serviceSchema, storageSchema } from './host-schema.js';
 import { telemetryIssues } from './telemetry-address.js';
+import { componentIssues } from './component-checks.js';
 import { typeOf, type LoadedConfig, type ResolvedConfig } from './types.js';
 
 export interface LoadConfigOptions {
@@ -139,6 +140,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     warnings = [...warnings, ...references.warnings];
   }
   if (isObject(service)) issues.push(...telemetryIssues(service.telemetry));
+  // Each component's own checks, on the components whose options the schemas accepted.
+  const known = [...issues];
+  const within = (path: string, at: string) => path === at || path.startsWith(`${at}.`) || path.startsWith(`${at}[`);
+  const checked = componentIssues(substituted as Parameters<typeof componentIssues>[0], registry, {
+    skip: (at) => known.some((issue) => within(issue.path, at)),
+    resolvePaths: (schema, options) => resolvePathOptions(schema, options, dirname(source)),
+  });
+  // A value left as its unset ${env:…} reference (a command that does not need it) is not judged.
+  issues.push(...checked.filter((issue) => !envPaths.has(issue.path)));
   if (issues.length > 0) throw new ConfigInvalidError(source, issues);
 
   resolvePaths(substituted as unknown as ResolvedConfig, registry, dirname(source));

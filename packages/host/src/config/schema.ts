@@ -2,7 +2,7 @@ import type { ComponentKind, ExporterDefinition, ReceiverDefinition, TObject, TS
 import { Type } from '@ferry/sdk';
 import type { Registry } from '../plugins/registry.js';
 import { COMPONENT_ID_PATTERN, deliveryProperties, hostRootProperties } from './host-schema.js';
-import { LEADER_ELECTION_KEY, leaderElectionSchema } from '../receivers/leader-schema.js';
+import { receiverHostSchema } from '../receivers/leader-schema.js';
 
 export const SECTIONS: ReadonlyArray<{ section: 'receivers' | 'processors' | 'exporters'; kind: ComponentKind }> = [
   { section: 'receivers', kind: 'receiver' },
@@ -33,8 +33,10 @@ export function exporterSchema(definition: ExporterDefinition): TObject {
 /** A receiver's schema as users write it: its own options plus the host's `leaderElection`. */
 export function receiverSchema(definition: ReceiverDefinition): TObject {
   const own = definition.configSchema;
-  if (LEADER_ELECTION_KEY in own.properties) throw new TypeError(`receiver "${definition.type}" declares the host option ${LEADER_ELECTION_KEY}`);
-  return Type.Object({ ...own.properties, [LEADER_ELECTION_KEY]: Type.Optional(leaderElectionSchema) }, { ...schemaOptions(own), additionalProperties: false });
+  const host = receiverHostSchema.properties;
+  const clash = Object.keys(own.properties).filter((name) => name in host);
+  if (clash.length > 0) throw new TypeError(`receiver "${definition.type}" declares the host option ${clash.join(', ')}`);
+  return Type.Object({ ...own.properties, ...host }, { ...schemaOptions(own), additionalProperties: false });
 }
 
 function schemaOptions(schema: TObject): Record<string, unknown> {

@@ -8,13 +8,7 @@ import { ElectedReceiver } from './elected-receiver.js';
 import { electionTimings, LEADER_ELECTION_KEY, type LeaderElectionConfig } from './leader-schema.js';
 import { natsLease } from './nats-lease.js';
 
-export { LEADER_ELECTION_KEY } from './leader-schema.js';
-
-/** A receiver's config split into the plugin's own options and the host's election settings. */
-export function splitReceiverConfig(config: Readonly<Record<string, unknown>>): { own: Record<string, unknown>; election: LeaderElectionConfig | undefined } {
-  const { [LEADER_ELECTION_KEY]: election, ...own } = config;
-  return { own, election: election as LeaderElectionConfig | undefined };
-}
+export { LEADER_ELECTION_KEY, splitReceiverConfig } from './leader-schema.js';
 
 export interface ElectedReceiverInput {
   readonly id: string;

@@ -1,4 +1,5 @@
-import { Type, type Static } from '@ferry/sdk';
+import { Type, type ConfigProblem, type Static } from '@ferry/sdk';
+import { hostOptionSplitter } from '../config/host-options.js';
 import { connectionProperties } from '@ferry/nats/options';
 
 /** The receiver option the host takes for itself (never passed to the plugin), like an exporter's delivery options. */
@@ -37,6 +38,9 @@ export const leaderElectionSchema = Type.Object(
 
 export type LeaderElectionConfig = Static<typeof leaderElectionSchema>;
 
+/** The options the host adds to every receiver (split off before the plugin sees its options). */
+export const receiverHostSchema = Type.Object({ [LEADER_ELECTION_KEY]: Type.Optional(leaderElectionSchema) });
+
 /** The election's timings, every default filled and their order checked. */
 export interface ElectionTimings {
   readonly leaseMs: number;
@@ -45,13 +49,35 @@ export interface ElectionTimings {
   readonly retryMs: number;
 }
 
-/** Fills the timing defaults; a set of timings that cannot keep one leader is refused, naming the option. */
-export function electionTimings(config: LeaderElectionConfig, path: string): ElectionTimings {
+/** The timings with every default filled, in the order they must keep. */
+function fillTimings(config: LeaderElectionConfig): ElectionTimings {
   const { leaseMs } = config;
-  const renewMs = config.renewMs ?? Math.floor(leaseMs / 3);
-  const renewDeadlineMs = config.renewDeadlineMs ?? Math.floor((leaseMs * 2) / 3);
-  const retryMs = config.retryMs ?? Math.floor(leaseMs / 5);
-  if (renewDeadlineMs >= leaseMs) throw new Error(`${path}.renewDeadlineMs: ${renewDeadlineMs} must be less than leaseMs (${leaseMs}), or a leader could still read after its lease expired`);
-  if (renewMs >= renewDeadlineMs) throw new Error(`${path}.renewMs: ${renewMs} must be less than renewDeadlineMs (${renewDeadlineMs}), or the leader would step down before its first renewal`);
-  return { leaseMs, renewMs, renewDeadlineMs, retryMs };
+  return {
+    leaseMs,
+    renewMs: config.renewMs ?? Math.floor(leaseMs / 3),
+    renewDeadlineMs: config.renewDeadlineMs ?? Math.floor((leaseMs * 2) / 3),
+    retryMs: config.retryMs ?? Math.floor(leaseMs / 5),
+  };
 }
+
+/** What keeps a set of timings from holding one leader, each at its option (`renewMs`), for the config check. */
+export function electionProblems(config: LeaderElectionConfig): ConfigProblem[] {
+  const { leaseMs, renewMs, renewDeadlineMs } = fillTimings(config);
+  if (renewDeadlineMs >= leaseMs) {
+    return [{ path: 'renewDeadlineMs', problem: `${renewDeadlineMs} must be less than leaseMs (${leaseMs}), or a leader could still read after its lease expired` }];
+  }
+  if (renewMs >= renewDeadlineMs) {
+    return [{ path: 'renewMs', problem: `${renewMs} must be less than renewDeadlineMs (${renewDeadlineMs}), or the leader would step down before its first renewal` }];
+  }
+  return [];
+}
+
+/** Fills the timing defaults; a set of timings that cannot keep one leader (checked when the config is loaded) is refused, naming the option. */
+export function electionTimings(config: LeaderElectionConfig, path: string): ElectionTimings {
+  const [problem] = electionProblems(config);
+  if (problem !== undefined) throw new Error(`${path}.${problem.path}: ${problem.problem}`);
+  return fillTimings(config);
+}
+
+/** A receiver's config split into the plugin's own options and the host's (`leaderElection`). */
+export const splitReceiverConfig = hostOptionSplitter(receiverHostSchema);

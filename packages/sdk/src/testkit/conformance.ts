@@ -4,7 +4,7 @@ import type { ComponentDefinition } from '../index.js';
 import type { Component } from '../component.js';
 import { createBatch } from '../batch.js';
 import type { FerryEvent } from '../event.js';
-import { acceptsConfig, createTestContext, resolveConfig } from './context.js';
+import { configProblems, createTestContext, resolveComponentConfig } from './context.js';
 
 /** One named check; run each as a test of your framework: `for (const c of cases) it(c.name, c.run)`. */
 export interface ConformanceCase {
@@ -15,7 +15,7 @@ export interface ConformanceCase {
 export interface ConformanceOptions {
   /** A valid config for the component (defaults are applied). */
   readonly config: unknown;
-  /** Configs the schema must refuse, each with why. */
+  /** Configs the host must refuse (by the schema or the definition's `validate`), each with why. */
   readonly invalidConfigs?: ReadonlyArray<{ readonly config: unknown; readonly because: string }>;
   /**
    * For exporters: events a started exporter must accept in one export (requires a
@@ -33,6 +33,15 @@ const STABILITIES = new Set(['development', 'alpha', 'beta', 'stable', 'deprecat
 
 function fail(message: string): never {
   throw new Error(`conformance: ${message}`);
+}
+
+/** Runs a check of the options; one that throws (writing to frozen options, say) fails the case. */
+function guard<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    return fail(`validate threw instead of returning problems: ${(error as Error).message}`);
+  }
 }
 
 function walkProperties(schema: TSchema, path: string, visit: (path: string, schema: TSchema) => void): void {
@@ -94,9 +103,20 @@ export function conformanceCases(definition: ComponentDefinition, options: Confo
     {
       name: 'the example config is valid and invalid configs are refused',
       run: async () => {
-        resolveConfig(definition.configSchema, options.config);
+        const problems = configProblems(definition, options.config);
+        if (problems.length > 0) fail(`the example config is refused: ${problems.join('; ')}`);
         for (const invalid of options.invalidConfigs ?? []) {
-          if (acceptsConfig(definition.configSchema, invalid.config)) fail(`config accepted although ${invalid.because}`);
+          if (configProblems(definition, invalid.config).length === 0) fail(`config accepted although ${invalid.because}`);
+        }
+      },
+    },
+    {
+      name: 'validate is pure: the same answer twice, the options left as they were',
+      run: async () => {
+        for (const config of [options.config, ...(options.invalidConfigs ?? []).map((c) => c.config)]) {
+          const first = JSON.stringify(guard(() => configProblems(definition, config)));
+          const second = JSON.stringify(guard(() => configProblems(definition, config)));
+          if (first !== second) fail(`validate answered ${first}, then ${second}, for the same options`);
         }
       },
     },
@@ -125,7 +145,7 @@ export function conformanceCases(definition: ComponentDefinition, options: Confo
     cases.push({
       name: 'a started exporter accepts a batch and keeps nothing running after shutdown',
       run: async () => {
-        const exporter = definition.create(createTestContext(resolveConfig(definition.configSchema, options.config), testContextOptions(definition, options)));
+        const exporter = definition.create(createTestContext(resolveComponentConfig(definition, options.config), testContextOptions(definition, options)));
         await settle(exporter, 'start');
         try {
           const result = await exporter.export(createBatch(events), { signal: new AbortController().signal, attempt: 1 });
@@ -144,7 +164,7 @@ function testContextOptions(definition: ComponentDefinition, options: Conformanc
 }
 
 function instantiate(definition: ComponentDefinition, options: ConformanceOptions): Component {
-  const config = resolveConfig(definition.configSchema, options.config);
+  const config = resolveComponentConfig(definition, options.config);
   const context = createTestContext(config, testContextOptions(definition, options));
   switch (definition.kind) {
     case 'receiver':

@@ -3,6 +3,8 @@ import type { TObject, Static } from '../schema.js';
 import { compileConfigSchema } from '../validation.js';
 import type { ComponentContext, DeliveryProgress, EventConsumer, ExporterContext, Logger, RawDeadLetter, ReceiverContext } from '../component.js';
 import type { FerryEvent } from '../event.js';
+import type { ConfigProblem } from '../config-problem.js';
+import type { ComponentDefinition } from '../index.js';
 
 export interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -42,9 +44,41 @@ export function resolveConfig<Schema extends TObject>(schema: Schema, config: un
   return filled as Static<Schema>;
 }
 
-/** Whether the host would accept this config. */
+/** Whether the host's schema check would accept this config (see `configProblems` for the definition's own checks too). */
 export function acceptsConfig(schema: TObject, config: unknown): boolean {
   return compileConfigSchema(schema)(structuredClone(config ?? {}));
+}
+
+/**
+ * Every problem the host would report for these options, as `<path>: <problem>` lines: the
+ * schema's, then — when the schema accepts them — the definition's own `validate`, run on
+ * the options with defaults filled (as `ferry validate` and `ferry run` do). `[]`: accepted.
+ */
+export function configProblems(definition: ComponentDefinition, config: unknown): string[] {
+  const filled = structuredClone(config ?? {});
+  const validate = compileConfigSchema(definition.configSchema);
+  if (!validate(filled)) return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`);
+  // Frozen, as a pure check needs them: one that writes to its options throws here.
+  return definition.validate(deepFreeze(filled) as never).map(formatProblem);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function formatProblem(problem: ConfigProblem): string {
+  return `${problem.path || '(options)'}: ${problem.problem}${problem.hint === undefined ? '' : ` — ${problem.hint}`}`;
+}
+
+/** The options as the host would hand them to `create`: defaults filled, checked by the schema and `validate`; throws when refused. */
+export function resolveComponentConfig(definition: ComponentDefinition, config: unknown): Readonly<Record<string, unknown>> {
+  const problems = configProblems(definition, config);
+  if (problems.length > 0) throw new Error(`invalid config: ${problems.join('; ')}`);
+  return resolveConfig(definition.configSchema, config) as Readonly<Record<string, unknown>>;
 }
 
 export function createTestContext<Config>(config: Config, options: TestContextOptions = {}): TestContext<Config> {

@@ -6,5 +6,5 @@
  */
 export { conformanceCases } from './conformance.js';
 export type { ConformanceCase, ConformanceOptions } from './conformance.js';
-export { createTestContext, resolveConfig, acceptsConfig } from './context.js';
+export { createTestContext, resolveConfig, resolveComponentConfig, acceptsConfig, configProblems } from './context.js';
 export type { TestContext, TestContextOptions, LogLine } from './context.js';

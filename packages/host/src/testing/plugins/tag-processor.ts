@@ -6,6 +6,8 @@ export default defineProcessor({
   description: 'Numbers events with a counter that survives restarts, to test processor state.',
   stability: 'development',
   configSchema: Type.Object({ dropType: Type.Optional(Type.String({ description: 'Drop events of this type.' })) }, { additionalProperties: false }),
+  // A check the schema cannot make, to test the host's use of `validate`.
+  validate: (config) => (config.dropType?.includes('*') ? [{ path: 'dropType', problem: `${JSON.stringify(config.dropType)} is a glob`, hint: 'name one event type' }] : []),
   create(ctx) {
     let counter = 0;
     return {
