@@ -1,8 +1,10 @@
 /**
- * How fast `@ferry/verify` checks an archive: 1,000,000 generator events linked by the
- * real integrity processor (HMAC chain, driven as the host drives it), written with the
- * archive's keys and gzip encoding in objects of 5,000, then verified from the directory.
- * Not a test: `benchmark()` returns figures, nothing asserts on them.
+ * How fast `ferry verify` checks an archive: 1,000,000 generator events decoded as the
+ * Grantex receiver decodes them, linked by the real integrity processor (HMAC chain, driven
+ * as the host drives it), written with the archive's keys and gzip encoding in objects of
+ * 5,000, then verified from the directory by the `ferry` binary in its own process, timed
+ * from spawn to exit, with its peak RSS. Not a test: `benchmark()` returns figures,
+ * nothing asserts on them.
  *
  *   pnpm tsx bench/verify.ts        (BENCH_VERIFY_EVENTS, default 1,000,000)
  */
@@ -10,19 +12,19 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBatch, type FerryEvent } from '@ferry/sdk';
+import { createBatch, decodeEvent, type FerryEvent } from '@ferry/sdk';
 import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import { archiveKey, encodeObject } from '@ferry/archive';
 import { createEventFactory } from '@ferry/generator';
 import integrity from '@ferry/processor-integrity';
-import { verifyArchive } from '@ferry/verify';
+import { peakRss, runFerry } from './support.js';
 
 export interface VerifyBenchmark {
   readonly events: number;
   readonly objects: number;
   readonly seconds: number;
   readonly eventsPerSecond: number;
-  /** Peak RSS while verifying (bytes): flat, whatever the archive's size. */
+  /** Peak RSS of the `ferry verify` process (bytes): flat, whatever the archive's size. */
   readonly peakRss: number;
 }
 
@@ -34,7 +36,12 @@ async function writeArchive(directory: string, events: number): Promise<number> 
   const factory = createEventFactory({ seed: 4 });
   let objects = 0;
   for (let at = 0; at < events; at += PER_OBJECT) {
-    const linked = await chain.process!(Array.from({ length: Math.min(PER_OBJECT, events - at) }, () => factory.next()));
+    const decoded = Array.from({ length: Math.min(PER_OBJECT, events - at) }, () => {
+      const result = decodeEvent(JSON.stringify(factory.next()));
+      if (!result.ok) throw new Error(result.problem);
+      return result.event;
+    });
+    const linked = await chain.process!(decoded);
     chain.snapshot!(); // as the host does with every append: the chain moves on
     const batch = createBatch({ events: linked, receivedAt: Date.parse('2026-03-01T00:00:00Z') + at * 10, firstSeq: at });
     const key = archiveKey({ prefix: 'grantex-events', layout: 'daily', compression: 'gzip', receivedAt: batch.receivedAt, firstSeq: at, batchId: batch.id });
@@ -49,16 +56,14 @@ export async function benchmark(events = Number(process.env.BENCH_VERIFY_EVENTS 
   const directory = await mkdtemp(join(tmpdir(), 'ferry-bench-verify-'));
   try {
     const objects = await writeArchive(join(directory, 'archive'), events);
-    let peakRss = process.memoryUsage.rss();
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    }, 50);
     const started = performance.now();
-    const report = await verifyArchive(join(directory, 'archive'), { secret: SECRET });
+    const run = runFerry(['verify', join(directory, 'archive'), '--json'], { env: { FERRY_VERIFY_SECRET: SECRET } });
+    const peak = await peakRss(run.pid, run.exited);
+    const status = await run.exited;
     const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    if (!report.ok || report.writers[0]?.verified !== events) throw new Error(`verify failed on the benchmark archive: ${JSON.stringify(report.writers[0]?.broken ?? report.damaged[0])}`);
-    return { events, objects, seconds, eventsPerSecond: events / seconds, peakRss };
+    const report = JSON.parse(run.stdout()) as { ok: boolean; writers: Array<{ verified: number; broken?: unknown }> };
+    if (status !== 0 || !report.ok || report.writers[0]?.verified !== events) throw new Error(`verify failed on the benchmark archive: ${JSON.stringify(report.writers[0]?.broken)}`);
+    return { events, objects, seconds, eventsPerSecond: events / seconds, peakRss: peak };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -68,7 +73,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await benchmark();
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   process.stdout.write(
-    `ferry verify (library) over ${fmt(r.events)} events in ${fmt(r.objects)} gzip objects, HMAC chain: ` +
+    `ferry verify (the binary, spawn to exit) over ${fmt(r.events)} events in ${fmt(r.objects)} gzip objects, HMAC chain: ` +
       `${r.seconds.toFixed(1)} s, ${fmt(r.eventsPerSecond)} events/s, peak RSS ${fmt(r.peakRss / 1024 / 1024)} MB\n`,
   );
 }

@@ -146,6 +146,38 @@ export function createLinkHasher(alg: ChainAlgorithm, secret?: string): LinkHash
   return oneShotHmac(secret) ?? hmacWith(createSecretKey(Buffer.from(secret, 'utf8')));
 }
 
+/**
+ * The same hashes over bytes as they are (what `ferry verify` reads), without decoding
+ * them to text and encoding them back: the text's UTF-8 is exactly these bytes.
+ */
+export function createByteHasher(alg: ChainAlgorithm, secret?: string): (bytes: Uint8Array) => string {
+  if (alg === 'sha256') return (bytes) => oneShotHash('sha256', bytes, 'hex');
+  if (alg !== 'hmac-sha256') throw new TypeError(`unknown chain algorithm ${JSON.stringify(alg)}`);
+  if (secret === undefined || secret === '') throw new MissingSecretError('an hmac-sha256 chain can only be checked with its secret');
+  const key = Buffer.from(secret, 'utf8');
+  if (key.length > BLOCK) {
+    const keyObject = createSecretKey(key);
+    return (bytes) => createHmac('sha256', keyObject).update(bytes).digest('hex');
+  }
+  // RFC 2104 from one-shot hashes, as oneShotHmac, with the inner block and the bytes in one reused buffer.
+  const padded = Buffer.alloc(BLOCK);
+  key.copy(padded);
+  let inner = Buffer.alloc(BLOCK + 4096);
+  for (let i = 0; i < BLOCK; i++) inner[i] = (padded[i] as number) ^ 0x36;
+  const outer = Buffer.alloc(BLOCK + 32);
+  for (let i = 0; i < BLOCK; i++) outer[i] = (padded[i] as number) ^ 0x5c;
+  return (bytes) => {
+    if (BLOCK + bytes.length > inner.length) {
+      const grown = Buffer.alloc(2 * (BLOCK + bytes.length));
+      inner.copy(grown, 0, 0, BLOCK);
+      inner = grown;
+    }
+    inner.set(bytes, BLOCK);
+    (oneShotHash('sha256', inner.subarray(0, BLOCK + bytes.length), 'buffer') as unknown as Buffer).copy(outer, BLOCK);
+    return oneShotHash('sha256', outer, 'hex');
+  };
+}
+
 function hmacWith(key: KeyObject): LinkHasher {
   return (text) => createHmac('sha256', key).update(text).digest('hex');
 }

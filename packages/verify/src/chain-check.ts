@@ -1,4 +1,6 @@
-import { byteChainCovered, BYTE_CHAIN_VERSION, createLinkHasher, ENVELOPE_VERSION, GENESIS, MissingSecretError, storedRecordText, type ChainAlgorithm, type ChainLink, type LinkHasher } from '@ferry/archive';
+import { byteChainCovered, BYTE_CHAIN_VERSION, ENVELOPE_VERSION, GENESIS, storedRecordText, type ChainLink } from '@ferry/archive';
+import type { LineResult } from './line-check.js';
+import { RecentLinks } from './recent-links.js';
 import type { ChainProblem, Place, ProblemKind, WriterReport } from './report.js';
 
 const PROBLEMS_KEPT = 100;
@@ -13,17 +15,12 @@ export interface ChainCheckOptions {
   readonly writers?: readonly string[] | undefined;
 }
 
-interface Recent {
-  readonly hash: string;
-  readonly place: Place;
-}
-
 interface WriterState {
   readonly report: WriterReport;
   head: string;
   last: Place | undefined;
   /** Recent links by sequence number; old ones leave by number, as sequence numbers only grow. */
-  readonly recent: Map<number, Recent>;
+  readonly recent: RecentLinks;
   /** Records whose HMAC matched / did not: all mismatched means a wrong secret, not a wrong archive. */
   matched: number;
   mismatched: number;
@@ -32,6 +29,10 @@ interface WriterState {
   first: Place;
   secretMissing: boolean;
 }
+
+/** A chained record as `checkLine` found it. */
+export type RecordResult = Extract<LineResult, { kind: 'record' }>;
+type LinkFields = Pick<RecordResult, 'writer' | 'seq' | 'prev' | 'hash' | 'alg'>;
 
 /** What became of a record. */
 export type Outcome = 'linked' | 'duplicate' | 'problem';
@@ -43,7 +44,6 @@ export type Outcome = 'linked' | 'duplicate' | 'problem';
 export class ChainChecker {
   readonly writers: WriterReport[] = [];
   readonly #states = new Map<string, WriterState>();
-  readonly #hashers = new Map<ChainAlgorithm, LinkHasher | MissingSecretError>();
   readonly #window: number;
   readonly #options: ChainCheckOptions;
   readonly #expected: ReadonlySet<string> | undefined;
@@ -54,12 +54,9 @@ export class ChainChecker {
     this.#expected = options.writers === undefined ? undefined : new Set(options.writers);
   }
 
-  /**
-   * Checks one stored record. `covered` is the text its hash covers by its envelope
-   * version's rules (`coveredText`), undefined when the line is not in the form that
-   * version writes; `ambiguous` names a member its text has twice.
-   */
-  check(link: ChainLink, covered: string | undefined, place: Place, ambiguous: string | undefined): Outcome {
+  /** Checks one stored record, from what `checkLine` found in it, in archive order. */
+  check(found: RecordResult, place: Place): Outcome {
+    const link = found;
     const state = this.#state(link, place);
     const w = state.report;
     if (typeof link.v !== 'number' || link.v > ENVELOPE_VERSION) {
@@ -68,15 +65,14 @@ export class ChainChecker {
     }
     w.alg = String(link.alg);
     let problem = false;
-    if (ambiguous !== undefined) {
-      problem = this.#problem(state, place, 'ambiguous', link.seq, `record ${link.seq} has the member "${ambiguous}" twice: JSON readers disagree on what it says`);
+    if (found.ambiguous !== undefined) {
+      problem = this.#problem(state, place, 'ambiguous', link.seq, `record ${link.seq} has the member "${found.ambiguous}" twice: JSON readers disagree on what it says`);
     }
-    const hashHolds = this.#hashHolds(state, covered, link, place);
+    const hashHolds = this.#hashHolds(state, found, place);
     if (hashHolds === false) {
-      const why =
-        covered === undefined
-          ? `record ${link.seq} is not byte for byte as Ferry wrote it (its envelope version ${link.v} hashes the stored bytes, and the line does not end in the link as written): it was modified, or re-serialized by a tool`
-          : `record ${link.seq} does not match its hash: it was modified, or forged without the chain's key`;
+      const why = found.notAsWritten
+        ? `record ${link.seq} is not byte for byte as Ferry wrote it (its envelope version ${link.v} hashes the stored bytes, and the line does not end in the link as written): it was modified, or re-serialized by a tool`
+        : `record ${link.seq} does not match its hash: it was modified, or forged without the chain's key`;
       problem = this.#problem(state, place, 'modified', link.seq, why);
     }
 
@@ -95,7 +91,7 @@ export class ChainChecker {
   }
 
   /** A record whose position is at or before the last one: a duplicate, a new epoch, or a problem. */
-  #behind(state: WriterState, link: ChainLink, place: Place, hashHolds: boolean | undefined): Outcome | undefined {
+  #behind(state: WriterState, link: LinkFields, place: Place, hashHolds: boolean | undefined): Outcome | undefined {
     const w = state.report;
     const earlier = state.recent.get(link.seq);
     if (earlier !== undefined && earlier.hash === link.hash) {
@@ -137,46 +133,31 @@ export class ChainChecker {
     return 'problem';
   }
 
-  #advance(state: WriterState, link: ChainLink, place: Place, verified: boolean): void {
+  #advance(state: WriterState, link: LinkFields, place: Place, verified: boolean): void {
     const w = state.report;
     state.head = link.hash;
     state.last = place;
     w.lastSeq = link.seq;
     if (verified) w.verified++;
-    state.recent.set(link.seq, { hash: link.hash, place });
-    state.recent.delete(link.seq - this.#window);
+    state.recent.set(link.seq, link.hash, place);
   }
 
   /** True or false, or undefined when it cannot be known (an HMAC chain without its secret). */
-  #hashHolds(state: WriterState, covered: string | undefined, link: ChainLink, place: Place): boolean | undefined {
-    const hasher = this.#hasher(link.alg);
-    if (hasher instanceof Error) {
+  #hashHolds(state: WriterState, found: RecordResult, place: Place): boolean | undefined {
+    if (found.holds === undefined) {
       if (!state.secretMissing) {
         state.secretMissing = true;
-        this.#problem(state, place, 'secret', link.seq, `cannot check its ${String(link.alg)} links: ${hasher.message} (give it in FERRY_VERIFY_SECRET or a secret file)`);
+        const why = found.alg === 'hmac-sha256' ? 'an hmac-sha256 chain can only be checked with its secret' : `unknown algorithm ${JSON.stringify(found.alg)}`;
+        this.#problem(state, place, 'secret', found.seq, `cannot check its ${found.alg} links: ${why} (give it in FERRY_VERIFY_SECRET or a secret file)`);
       }
       return undefined;
     }
-    const holds = covered !== undefined && hasher(covered) === link.hash;
-    if (holds) state.matched++;
+    if (found.holds) state.matched++;
     else state.mismatched++;
-    return holds;
+    return found.holds;
   }
 
-  #hasher(alg: ChainAlgorithm): LinkHasher | Error {
-    let hasher = this.#hashers.get(alg);
-    if (hasher === undefined) {
-      try {
-        hasher = createLinkHasher(alg, this.#options.secret);
-      } catch (error) {
-        hasher = error instanceof MissingSecretError ? error : new MissingSecretError(`unknown algorithm ${JSON.stringify(alg)}`);
-      }
-      this.#hashers.set(alg, hasher);
-    }
-    return hasher;
-  }
-
-  #state(link: ChainLink, place: Place): WriterState {
+  #state(link: LinkFields, place: Place): WriterState {
     let state = this.#states.get(link.writer);
     if (state !== undefined) return state;
     const report: WriterReport = {
@@ -194,7 +175,7 @@ export class ChainChecker {
     };
     // The first record seen links to the genesis value when the chain starts here; when the
     // archive begins mid-chain, to a record that is not in it, which only a gap can report.
-    state = { report, head: link.seq === 1 ? GENESIS : link.prev, last: undefined, recent: new Map(), matched: 0, mismatched: 0, modified: 0, first: place, secretMissing: false };
+    state = { report, head: link.seq === 1 ? GENESIS : link.prev, last: undefined, recent: new RecentLinks(this.#window), matched: 0, mismatched: 0, modified: 0, first: place, secretMissing: false };
     if (link.seq > 1 && this.#options.allowMissingStart !== true) report.gaps.push({ from: 1, to: link.seq - 1, after: undefined, before: place });
     this.#states.set(link.writer, state);
     this.writers.push(report);

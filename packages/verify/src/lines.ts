@@ -15,12 +15,13 @@ export class ObjectDamage extends Error {
 }
 
 /**
- * Streams an object's NDJSON lines to `onLine` (1-based line numbers, empty lines
+ * Streams an object's NDJSON lines to `onLine` as bytes (1-based line numbers, empty lines
  * included in the count), decompressing gzip on the way: only one chunk and one partial
- * line are ever held. Rejects with ObjectDamage when the object cannot be read to its end
- * (a truncated gzip, a cut-off last line), naming the line where it ends.
+ * line are ever held, and a line is a view of the chunk (valid only during the call).
+ * Rejects with ObjectDamage when the object cannot be read to its end (a truncated gzip, a
+ * cut-off last line), naming the line where it ends.
  */
-export async function readLines(body: Readable, gzip: boolean, onLine: (text: string, line: number) => void): Promise<number> {
+export async function readLines(body: Readable, gzip: boolean, onLine: (bytes: Buffer, line: number) => void): Promise<number> {
   // Large chunks: fewer trips between the zlib thread and this loop (each one left the loop idle).
   const stream = gzip ? body.pipe(createGunzip({ chunkSize: 256 * 1024 })) : body;
   if (gzip) body.once('error', (error) => stream.destroy(error));
@@ -31,9 +32,9 @@ export async function readLines(body: Readable, gzip: boolean, onLine: (text: st
       let start = 0;
       for (let end = chunk.indexOf(NEWLINE, start); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
         line++;
-        const text = partial === undefined ? chunk.toString('utf8', start, end) : Buffer.concat([partial, chunk.subarray(start, end)]).toString('utf8');
+        const bytes = partial === undefined ? chunk.subarray(start, end) : Buffer.concat([partial, chunk.subarray(start, end)]);
         partial = undefined;
-        onLine(text, line);
+        onLine(bytes, line);
         start = end + 1;
       }
       if (start < chunk.length) partial = partial === undefined ? Buffer.from(chunk.subarray(start)) : Buffer.concat([partial, chunk.subarray(start)]);
@@ -45,9 +46,8 @@ export async function readLines(body: Readable, gzip: boolean, onLine: (text: st
   if (partial !== undefined && partial.length > 0) {
     // Ferry ends every line with a newline: text after the last one is what is left of a cut-off record.
     line++;
-    const text = partial.toString('utf8');
-    if (!isJson(text)) throw new ObjectDamage(`it ends inside line ${line}, which is cut off (truncated)`, line);
-    onLine(text, line);
+    if (!isJson(partial.toString('utf8'))) throw new ObjectDamage(`it ends inside line ${line}, which is cut off (truncated)`, line);
+    onLine(partial, line);
   }
   return line;
 }

@@ -1,29 +1,31 @@
-import { BYTE_CHAIN_VERSION, linkOf, parseArchiveKey } from '@ferry/archive';
-import { ChainChecker, coveredText, type ChainCheckOptions } from './chain-check.js';
-import { ObjectDamage, readLines } from './lines.js';
+import { parseArchiveKey } from '@ferry/archive';
+import { ChainChecker, type ChainCheckOptions } from './chain-check.js';
+import { Hashers, type LineResult } from './line-check.js';
+import { readObject, type ObjectResult } from './object-read.js';
+import { ObjectPool } from './object-pool.js';
 import type { Damage, VerifyReport } from './report.js';
-import { archiveEntries, type S3SourceOptions } from './sources.js';
-import { duplicateName } from './strict-json.js';
+import { archiveEntries, type ArchiveEntry, type S3SourceOptions } from './sources.js';
 
 export interface VerifyOptions extends S3SourceOptions, ChainCheckOptions {
   /** Stops reading (the promise rejects with the signal's reason). */
   readonly signal?: AbortSignal;
+  /**
+   * Worker threads reading and checking objects of a directory archive in parallel (default:
+   * one per core, at most 4; 0: all on this thread). Objects of an S3 archive are fetched
+   * several at a time and checked on this thread.
+   */
+  readonly workers?: number;
 }
 
 const UNCHAINED_PLACES_KEPT = 20;
 const DAMAGE_KEPT = 1000;
 
-/** The UTC day of an ISO-8601 `createdAt` (`2026-03-01`), or `unknown`. */
-function dayOf(createdAt: unknown): string {
-  if (typeof createdAt !== 'string') return 'unknown';
-  if (createdAt.length >= 20 && createdAt.endsWith('Z') && createdAt.charCodeAt(10) === 0x54) return createdAt.slice(0, 10);
-  const ms = Date.parse(createdAt);
-  return Number.isNaN(ms) ? 'unknown' : new Date(ms).toISOString().slice(0, 10);
-}
-
 /**
- * Reads every object of an archive in key order, streaming, and checks each writer's hash
- * chain record by record. See index.ts for what the report says.
+ * Reads every object of an archive in key order and checks each writer's hash chain record
+ * by record. Objects are read, decompressed and their lines checked (decoded, hashes
+ * recomputed) a few at a time, in parallel, while the chains are followed through the
+ * results strictly in key order; at most `lookahead` objects are held, so memory stays
+ * flat whatever the archive's size. See index.ts for what the report says.
  */
 export async function verifyArchive(source: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const checker = new ChainChecker(options);
@@ -47,56 +49,64 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
     report.damagedCount++;
     if (report.damaged.length < DAMAGE_KEPT) report.damaged.push(found);
   };
+  const count = (day: string): void => {
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  };
 
-  for await (const entry of archiveEntries(source, options)) {
-    options.signal?.throwIfAborted();
-    const parsed = parseArchiveKey(entry.key);
-    if (parsed === undefined) {
-      report.ignored++;
-      continue;
-    }
+  const apply = (key: string, object: ObjectResult): void => {
     report.objects++;
-    const onLine = (text: string, line: number): void => {
-      if (text === '') return;
-      let record: Record<string, unknown>;
-      try {
-        record = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        damage({ key: entry.key, line, problem: 'the line is not JSON' });
-        return;
-      }
-      if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-        damage({ key: entry.key, line, problem: 'the line is not a JSON object' });
-        return;
+    for (let i = 0; i < object.results.length; i++) {
+      const found = object.results[i] as LineResult;
+      const line = i + 1;
+      if (found.kind === 'empty') continue;
+      if (found.kind === 'damage') {
+        damage({ key, line, problem: found.problem });
+        continue;
       }
       report.records++;
-      const link = linkOf(record);
-      let outcome: string = 'unchained';
-      if (link === undefined) {
+      if (found.kind === 'unchained') {
         report.unchained++;
-        if (report.unchainedAt.length < UNCHAINED_PLACES_KEPT) report.unchainedAt.push({ key: entry.key, line });
-      } else if (link.v >= BYTE_CHAIN_VERSION) {
-        // Version 2 hashes the bytes: a line that verifies is exactly what Ferry wrote.
-        outcome = checker.check(link, coveredText(text, record, link), { key: entry.key, line }, undefined);
-      } else {
-        // Version 1 wrote JSON.stringify's text; any other text was re-serialized since, and
-        // only then is it worth scanning for a member given twice.
-        const reformatted = JSON.stringify(record) !== text;
-        if (reformatted) report.reformatted++;
-        outcome = checker.check(link, coveredText(text, record, link), { key: entry.key, line }, reformatted ? duplicateName(text) : undefined);
+        if (report.unchainedAt.length < UNCHAINED_PLACES_KEPT) report.unchainedAt.push({ key, line });
+        count(found.day);
+        continue;
       }
-      if (outcome !== 'duplicate') {
-        const day = dayOf(record.createdAt);
-        perDay.set(day, (perDay.get(day) ?? 0) + 1);
-      }
-    };
-    try {
-      await readLines(await entry.open(options.signal), parsed.compression === 'gzip', onLine);
-    } catch (error) {
-      options.signal?.throwIfAborted();
-      if (error instanceof ObjectDamage) damage({ key: entry.key, line: error.line, problem: `the object is damaged: ${error.message}` });
-      else damage({ key: entry.key, line: 0, problem: `the object cannot be read: ${(error as Error).message}` });
+      if (found.reformatted) report.reformatted++;
+      if (checker.check(found, { key, line }) !== 'duplicate') count(found.day);
     }
+    if (object.damage !== undefined) damage({ key, line: object.damage.line, problem: object.damage.problem });
+  };
+
+  const hashers = new Hashers(options.secret);
+  const pool = ObjectPool.create(options.workers ?? ObjectPool.defaultSize(), options.secret);
+  const lookahead = Math.max(2, 2 * (options.workers ?? ObjectPool.defaultSize()));
+  const inFlight: Array<{ key: string; result: Promise<ObjectResult> }> = [];
+  const read = (entry: ArchiveEntry, gzip: boolean): Promise<ObjectResult> => {
+    if (pool !== undefined && entry.path !== undefined) return pool.read(entry.path, gzip);
+    return entry.open(options.signal).then(
+      (body) => readObject(body, gzip, hashers),
+      (error: unknown) => ({ results: [], damage: { line: 0, problem: `the object cannot be read: ${(error as Error).message}` } }),
+    );
+  };
+  try {
+    for await (const entry of archiveEntries(source, options)) {
+      options.signal?.throwIfAborted();
+      const parsed = parseArchiveKey(entry.key);
+      if (parsed === undefined) {
+        report.ignored++;
+        continue;
+      }
+      inFlight.push({ key: entry.key, result: read(entry, parsed.compression === 'gzip') });
+      if (inFlight.length >= lookahead) {
+        const next = inFlight.shift() as (typeof inFlight)[number];
+        apply(next.key, await next.result);
+      }
+    }
+    for (const next of inFlight.splice(0)) {
+      options.signal?.throwIfAborted();
+      apply(next.key, await next.result);
+    }
+  } finally {
+    await pool?.close();
   }
 
   checker.finish();
