@@ -44,7 +44,7 @@ describe('the start check (GET /api/v1/validate)', () => {
     await closed.close();
     const unreachable = await rejection(start({ endpoint: closed.endpoint }).started);
     expect(unreachable).toBeInstanceOf(RetryableError);
-    expect(unreachable?.message).toMatch(/^cannot reach Datadog \(endpoint 127\.0\.0\.1:\d+\) to check exporters\.datadog\/alerts\.apiKey: connect ECONNREFUSED/);
+    expect(unreachable?.message).toMatch(/^cannot reach Datadog \(endpoint 127\.0\.0\.1:\d+\) to check exporters\.datadog\/alerts\.apiKey: fetch failed: connect ECONNREFUSED/);
 
     peer.inject({ status: 503, on: 'validate' });
     const unavailable = await rejection(start({}).started);

@@ -1,6 +1,7 @@
 import { ConfigError, RetryableError, type Logger } from '@ferry/sdk';
+import { describeNetworkError } from '@ferry/sdk/http';
 import { validateUrl, type DatadogConfig } from './config.js';
-import { describeNetworkError, keyRefused, readReason, type Place } from './errors.js';
+import { keyRefused, readReason, type Place } from './errors.js';
 
 /** The check is one small GET; it never holds start for long. */
 const CHECK_TIMEOUT_MS = 10_000;

@@ -28,12 +28,18 @@ describe('the datadog config', () => {
     expect(intakeUrl({ site: 'ddog-gov.com', endpoint: undefined })).toBe('https://http-intake.logs.ddog-gov.com/api/v2/logs');
     expect(intakeUrl({ site: 'app.datadoghq.eu', endpoint: undefined })).toBe('https://http-intake.logs.datadoghq.eu/api/v2/logs');
     expect(intakeUrl({ site: 'datadoghq.eu', endpoint: 'http://proxy:8080/dd/api/v2/logs' })).toBe('http://proxy:8080/dd/api/v2/logs');
+    // A base URL, as Vector's and the OpenTelemetry Collector's Datadog settings take it.
+    expect(intakeUrl({ site: 'datadoghq.eu', endpoint: 'https://http-intake.logs.datadoghq.eu' })).toBe('https://http-intake.logs.datadoghq.eu/api/v2/logs');
+    expect(intakeUrl({ site: 'datadoghq.eu', endpoint: 'http://proxy:8080/' })).toBe('http://proxy:8080/api/v2/logs');
+    expect(intakeUrl({ site: 'datadoghq.eu', endpoint: 'http://proxy:8080/custom/ingest' })).toBe('http://proxy:8080/custom/ingest');
   });
 
   it('derives the key check from the site, or from an endpoint that is a Logs API v2 address', () => {
     expect(validateUrl({ site: 'datadoghq.eu', endpoint: undefined })).toBe('https://api.datadoghq.eu/api/v1/validate');
     expect(validateUrl({ site: 'app.us3.datadoghq.com', endpoint: undefined })).toBe('https://api.us3.datadoghq.com/api/v1/validate');
     expect(validateUrl({ site: 'datadoghq.eu', endpoint: 'http://proxy:8080/dd/api/v2/logs?x=1' })).toBe('http://proxy:8080/dd/api/v1/validate');
+    expect(validateUrl({ site: 'datadoghq.eu', endpoint: 'http://proxy:8080' })).toBe('http://proxy:8080/api/v1/validate');
+    expect(validateUrl({ site: 'datadoghq.eu', endpoint: 'http://proxy:8080/custom/ingest' })).toBeUndefined();
     expect(validateUrl({ site: 'datadoghq.eu', endpoint: 'http://proxy:8080/ingest' })).toBeUndefined();
   });
 

@@ -22,13 +22,14 @@ export const configSchema = Type.Object(
       Type.String({
         format: 'uri',
         pattern: '^https?://',
-        description: 'Overrides the intake URL derived from `site` (`https://http-intake.logs.<site>/api/v2/logs`), for proxies and tests: the full URL logs are POSTed to.',
+        description:
+          'Overrides the intake derived from `site`, for proxies and tests: a base URL (`https://proxy:8080`, as Vector\'s and the OpenTelemetry Collector\'s Datadog settings take it), to which `/api/v2/logs` is added, or the full URL logs are POSTed to (`…/api/v2/logs`, or any path of a proxy of your own).',
       }),
     ),
     validateApiKey: Type.Boolean({
       default: true,
       description:
-        'Check the key at start with `GET https://api.<site>/api/v1/validate`; with `endpoint` set, at the same address with `/api/v2/logs` replaced by `/api/v1/validate` (skipped when the endpoint does not end in `/api/v2/logs`).',
+        'Check the key at start with `GET https://api.<site>/api/v1/validate`; with `endpoint` set, at the same address with `/api/v1/validate` as the path (after a base URL, or in place of `/api/v2/logs`; skipped when the endpoint has another path).',
     }),
     requestTimeoutMs: Type.Integer({ minimum: 100, default: 30_000, description: 'Timeout of one HTTP request (ms); a request that times out is retried.' }),
   },
@@ -42,22 +43,32 @@ function siteHost(site: string): string {
   return site.replace(/^app\./, '');
 }
 
-/** Where logs are POSTed: the endpoint override, else the site's Logs API v2 intake. */
-export function intakeUrl(config: Pick<DatadogConfig, 'site' | 'endpoint'>): string {
-  return config.endpoint ?? `https://http-intake.logs.${siteHost(config.site)}/api/v2/logs`;
+const LOGS_PATH = /\/api\/v2\/logs\/?$/;
+
+/** An endpoint with no path (`https://proxy:8080`, or `…/`) is a base URL, as Vector and the OpenTelemetry Collector take it. */
+function isBaseUrl(url: URL): boolean {
+  return url.pathname === '' || url.pathname === '/';
 }
 
-const LOGS_PATH = /\/api\/v2\/logs\/?$/;
+/** Where logs are POSTed: the endpoint (a base URL gets the Logs API v2 path), else the site's intake. */
+export function intakeUrl(config: Pick<DatadogConfig, 'site' | 'endpoint'>): string {
+  if (config.endpoint === undefined) return `https://http-intake.logs.${siteHost(config.site)}/api/v2/logs`;
+  const url = new URL(config.endpoint);
+  if (!isBaseUrl(url)) return config.endpoint;
+  url.pathname = '/api/v2/logs';
+  return url.toString();
+}
 
 /**
  * Where the start check asks whether the key is valid, or undefined when it cannot be
- * known: an endpoint that is not a Logs API v2 path is some other proxy's address.
+ * known: an endpoint with a path other than the Logs API v2's is some other proxy's address.
  */
 export function validateUrl(config: Pick<DatadogConfig, 'site' | 'endpoint'>): string | undefined {
   if (config.endpoint === undefined) return `https://api.${siteHost(config.site)}/api/v1/validate`;
   const url = new URL(config.endpoint);
-  if (!LOGS_PATH.test(url.pathname)) return undefined;
-  url.pathname = url.pathname.replace(LOGS_PATH, '/api/v1/validate');
+  if (isBaseUrl(url)) url.pathname = '/api/v1/validate';
+  else if (LOGS_PATH.test(url.pathname)) url.pathname = url.pathname.replace(LOGS_PATH, '/api/v1/validate');
+  else return undefined;
   url.search = '';
   return url.toString();
 }

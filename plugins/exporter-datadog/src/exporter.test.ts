@@ -215,6 +215,20 @@ describe('the datadog exporter', () => {
       expect(peer.received).toEqual([]);
     });
 
+    it('takes a base URL for endpoint, as a config migrated from Vector or the OpenTelemetry Collector has it', async () => {
+      const base = new URL(peer.endpoint).origin;
+      expect(await exporter({ endpoint: base }).send(events(3))).toBeUndefined();
+      expect(receivedIds()).toEqual(events(3).map((e) => e.id));
+      expect(peer.violations).toEqual([]);
+    });
+
+    it('is a configuration error on 404, naming the address option, so a wrong endpoint never dead-letters the events', async () => {
+      const error = await failure(exporter({ endpoint: `${new URL(peer.endpoint).origin}/not/the/intake` }).send(events(2)));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toMatch(/^the Datadog intake \(endpoint 127\.0\.0\.1:\d+\) answered 404.*: check exporters\.datadog\.endpoint — a site, a base URL/);
+      expect(peer.received).toEqual([]);
+    });
+
     it('never puts the key in an error, a reason or a log line, even when a proxy echoes it back', async () => {
       const subject = exporter();
       const errors: Error[] = [];
