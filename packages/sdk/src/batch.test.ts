@@ -18,6 +18,12 @@ describe('a batch as NDJSON', () => {
     expect(batch.select([1]).ndjson().toString()).toBe(`${JSON.stringify(events[1])}\n`);
   });
 
+  it('has the same content id whether or not its body was built first', () => {
+    const expected = createHash('sha256').update(Buffer.from(`${events.map((e) => JSON.stringify(e)).join('\n')}\n`)).digest('hex');
+    expect(createBatch(events).id).toBe(expected);
+    expect(createBatch({ lines: events.map((e) => JSON.stringify(e)) }).select([0, 1]).id).toBe(expected);
+  });
+
   it('is empty for an empty batch', () => {
     expect(createBatch([]).ndjson().length).toBe(0);
     expect(createBatch([]).bytes).toBe(0);

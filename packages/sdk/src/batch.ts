@@ -110,7 +110,16 @@ class EventBatch implements Batch {
   }
 
   get id(): string {
-    this.#id ??= createHash('sha256').update(this.ndjson()).digest('hex');
+    // Hashed line by line unless the body is already built: an exporter that never sends the
+    // NDJSON body (the archive writes its own) then never holds a copy of the whole batch.
+    if (this.#id === undefined) {
+      if (this.#body !== undefined) this.#id = createHash('sha256').update(this.#body).digest('hex');
+      else {
+        const hash = createHash('sha256');
+        for (const line of this.lines) hash.update(line).update('\n');
+        this.#id = hash.digest('hex');
+      }
+    }
     return this.#id;
   }
 
