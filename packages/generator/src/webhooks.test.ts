@@ -4,7 +4,6 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { checkEvent, type FerryEvent } from '@ferry/sdk';
 import { deliverWebhooks, signWebhook } from './index.js';
-import { retryAfterMs } from './retry-after.js';
 import { until } from './testing.js';
 
 const SECRET = 'whsec_test_secret';
@@ -164,17 +163,5 @@ describe('deliverWebhooks', () => {
     await run.done;
     // A lower bound only: the sixth delivery may not start before 5 × 50 ms.
     expect(hook.deliveries[5]!.at - started).toBeGreaterThanOrEqual(245);
-  });
-});
-
-describe('retryAfterMs', () => {
-  it('reads delay-seconds and HTTP-dates, and nothing else', () => {
-    const now = Date.parse('2026-03-01T12:00:00Z');
-    expect(retryAfterMs('2', now)).toBe(2000);
-    expect(retryAfterMs('Sun, 01 Mar 2026 12:00:30 GMT', now)).toBe(30_000);
-    expect(retryAfterMs('Sun, 01 Mar 2026 11:00:00 GMT', now)).toBe(0);
-    expect(retryAfterMs(null, now)).toBeUndefined();
-    expect(retryAfterMs('soon', now)).toBeUndefined();
-    expect(retryAfterMs('-1', now)).toBeUndefined();
   });
 });

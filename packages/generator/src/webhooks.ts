@@ -1,6 +1,6 @@
 import type { FerryEvent } from '@ferry/sdk';
 import { createEventFactory } from './events.js';
-import { retryAfterMs } from './retry-after.js';
+import { retryAfterMs } from '@ferry/sdk/http';
 import { signWebhook } from './signature.js';
 
 export interface WebhookOptions {

@@ -1,4 +1,5 @@
 import { ConfigError, PermanentError, RetryableError } from '@ferry/sdk';
+import { isPushBackStatus, isRetryableStatus, retryAfterMs } from '@ferry/sdk/http';
 
 /** The shape of the AWS SDK's errors (service exceptions and the HTTP handler's network errors). */
 interface SdkError {
@@ -31,50 +32,43 @@ const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EN
 const CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken']);
 const WRONG_REGION = new Set(['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException']);
 
-/** Seconds (or an HTTP date) from a Retry-After header, as milliseconds. */
-function retryAfter(error: SdkError): number | undefined {
-  const header = error.$response?.headers?.['retry-after'];
-  if (header === undefined) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
-}
-
 // S3's own messages hold no secrets, but an access key id (not secret, still an identifier
 // of the credential) can appear in a proxy's or a compatible store's text: it is cut out.
 const redact = (text: string) => text.replace(/\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b/g, '[access key id]');
 
-/**
- * What an S3 error means for the host: throttling, 5xx and network trouble are retried
- * (honouring Retry-After); a missing bucket, a refused permission, bad credentials or a
- * wrong region are not, and say which bucket and which IAM action — never a credential.
- */
 /** S3's ways of asking to be sent less. */
 const THROTTLED = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
 
+/**
+ * What an S3 error means for the host: throttling, 5xx and network trouble are retried
+ * (honouring Retry-After, pushing back on throttling, 408, 429 and 503); a missing bucket,
+ * a refused permission, bad credentials or a wrong region are ConfigErrors — the host holds
+ * the events queued until the config is fixed, never dead-letters the archive for them —
+ * and say which bucket and which IAM action, never a credential. Only an object S3 refuses
+ * for its content is a PermanentError.
+ */
 export function classify(error: unknown, target: RequestTarget): Error {
   const e = (error ?? {}) as SdkError;
   const name = e.name ?? e.code ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
   const why = `${name}${status ? ` (${status})` : ''}`;
   const { bucket, action } = target;
-  if (name === 'NoSuchBucket') return new PermanentError(`bucket "${bucket}" does not exist`);
-  if (TRANSIENT.has(name) || status === 429 || status === 408 || (status !== undefined && status >= 500)) {
-    const wait = retryAfter(e);
-    return new RetryableError(`S3 answered ${why} for bucket "${bucket}"`, { cause: error, pushBack: THROTTLED.has(name) || status === 429 || status === 503, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
+  if (name === 'NoSuchBucket') return new ConfigError(`bucket "${bucket}" does not exist`);
+  if (TRANSIENT.has(name) || (status !== undefined && isRetryableStatus(status))) {
+    const wait = retryAfterMs(e.$response?.headers?.['retry-after']);
+    return new RetryableError(`S3 answered ${why} for bucket "${bucket}"`, { cause: error, pushBack: THROTTLED.has(name) || (status !== undefined && isPushBackStatus(status)), ...(wait === undefined ? {} : { retryAfterMs: wait }) });
   }
   if (CREDENTIALS.has(name)) {
-    return new PermanentError(`${action} on bucket "${bucket}" was refused: ${why}; the credentials found by the AWS SDK's default chain are not valid for this endpoint`);
+    return new ConfigError(`${action} on bucket "${bucket}" was refused: ${why}; the credentials found by the AWS SDK's default chain are not valid for this endpoint`);
   }
   if (name.startsWith('KMS.') || (name === 'AccessDenied' && /\bkms\b/i.test(e.message ?? ''))) {
-    return new PermanentError(`${action} on bucket "${bucket}" was refused by KMS: ${why}; the IAM policy must allow kms:GenerateDataKey on the bucket's (or kmsKeyId's) key, and the key must be enabled`);
+    return new ConfigError(`${action} on bucket "${bucket}" was refused by KMS: ${why}; the IAM policy must allow kms:GenerateDataKey on the bucket's (or kmsKeyId's) key, and the key must be enabled`);
   }
   if (name === 'AccessDenied' || status === 403) {
-    return new PermanentError(`${action} was refused on bucket "${bucket}": ${why}; check the credentials and that the IAM policy allows ${action} on arn:aws:s3:::${bucket}/*`);
+    return new ConfigError(`${action} was refused on bucket "${bucket}": ${why}; check the credentials and that the IAM policy allows ${action} on arn:aws:s3:::${bucket}/*`);
   }
   if (WRONG_REGION.has(name) || status === 301) {
-    return new PermanentError(`bucket "${bucket}" is not in region "${target.region}" (${why}${e.message ? `: ${redact(e.message)}` : ''}); set region to the bucket's`);
+    return new ConfigError(`bucket "${bucket}" is not in region "${target.region}" (${why}${e.message ? `: ${redact(e.message)}` : ''}); set region to the bucket's`);
   }
   if (name === 'CredentialsProviderError') {
     // Nothing in the chain answered (or an instance metadata service did not, this time).

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isPermanent, PermanentError, RetryableError, retryAfterOf } from '@ferry/sdk';
+import { ConfigError, PermanentError, RetryableError, retryAfterOf } from '@ferry/sdk';
 import { startS3Peer, type S3Fault, type S3Peer } from './testing/index.js';
 import { batchOf, exporterOn, failure, send } from './testing/fixtures.js';
 
@@ -80,21 +80,26 @@ describe('errors from the real SDK, classified for the host', () => {
     [{ status: 403, code: 'SignatureDoesNotMatch' }, 's3:PutObject on bucket "ferry-archive" was refused: SignatureDoesNotMatch (403); the credentials found by the AWS SDK\'s default chain are not valid for this endpoint'],
     [{ status: 404, code: 'NoSuchBucket' }, 'bucket "ferry-archive" does not exist'],
     [{ status: 301, code: 'PermanentRedirect', message: 'The bucket you are attempting to access must be addressed using the specified endpoint.' }, 'bucket "ferry-archive" is not in region "us-east-1" (PermanentRedirect (301): The bucket you are attempting to access must be addressed using the specified endpoint.); set region to the bucket\'s'],
-    [{ status: 400, code: 'InvalidRequest', message: 'Bucket is missing Object Lock Configuration' }, 'S3 refused the object for bucket "ferry-archive": InvalidRequest (400): Bucket is missing Object Lock Configuration'],
-  ] as const)('%o is permanent and says what to fix', async (fault, message) => {
+  ] as const)('%o is a configuration problem (the host holds the events, never dead-letters them) and says what to fix', async (fault, message) => {
     const error = await exportDuring(fault, 'permanent');
-    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toBe(message);
   });
 
-  it('a real missing bucket and a real wrong secret are permanent, and the secret is never in the error', async () => {
+  it('an object refused for its content is permanent and says why', async () => {
+    const error = await exportDuring({ status: 400, code: 'InvalidRequest', message: 'Bucket is missing Object Lock Configuration' }, 'permanent');
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toBe('S3 refused the object for bucket "ferry-archive": InvalidRequest (400): Bucket is missing Object Lock Configuration');
+  });
+
+  it('a real missing bucket and a real wrong secret are configuration problems, and the secret is never in the error', async () => {
     const missing = await failure(send(exporterOn(peer, 'no-such-bucket')));
-    expect([isPermanent(missing), missing.message]).toEqual([true, 'bucket "no-such-bucket" does not exist']);
+    expect([missing instanceof ConfigError, missing.message]).toEqual([true, 'bucket "no-such-bucket" does not exist']);
     const saved = process.env.AWS_SECRET_ACCESS_KEY;
     process.env.AWS_SECRET_ACCESS_KEY = 'wrong-secret-do-not-print';
     try {
       const refused = await failure(send(exporter({ prefix: 'permanent' })));
-      expect(refused).toBeInstanceOf(PermanentError);
+      expect(refused).toBeInstanceOf(ConfigError);
       expect(refused.message).toContain('SignatureDoesNotMatch (403)');
       expect(`${refused.message}${refused.stack}`).not.toContain('wrong-secret-do-not-print');
     } finally {

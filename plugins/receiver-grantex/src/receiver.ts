@@ -1,7 +1,7 @@
 import { ConfigError, decodeEvent, sample, ShutdownError, type FerryEvent, type ReceiverContext } from '@ferry/sdk';
 import { streamTimeouts, type GrantexConfig, type StreamTimeouts } from './config.js';
-import { reconnectDelay, retryAfterMs } from './backoff.js';
-import { describeError } from './errors.js';
+import { describeNetworkError as describeError, isRetryableStatus, retryAfterMs } from '@ferry/sdk/http';
+import { reconnectDelay } from './backoff.js';
 import { Gaps, seconds } from './gaps.js';
 import { Handoff } from './handoff.js';
 import { RecentIds } from './recent-ids.js';
@@ -151,7 +151,7 @@ export class GrantexReceiver {
     const { config } = this.#ctx;
     await response.body?.cancel();
     const status = response.status;
-    if (status === 429 || status === 408 || status >= 500) {
+    if (isRetryableStatus(status)) {
       const wait = retryAfterMs(response.headers.get('retry-after'));
       return { kind: 'retry', reason: `Grantex answered ${status}`, healthy: false, ...(wait === undefined ? {} : { floorMs: wait }) };
     }

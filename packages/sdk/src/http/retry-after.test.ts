@@ -8,6 +8,7 @@ describe('Retry-After', () => {
     expect(retryAfterMs('120', NOW)).toBe(120_000);
     expect(retryAfterMs(' 3 ', NOW)).toBe(3000);
     expect(retryAfterMs('0', NOW)).toBe(0);
+    expect(retryAfterMs('1.5', NOW)).toBe(1500);
   });
 
   it('reads each HTTP-date form as the time until then, never less than 0', () => {
@@ -17,8 +18,8 @@ describe('Retry-After', () => {
     expect(retryAfterMs('Sun, 01 Mar 2026 11:59:00 GMT', NOW)).toBe(0);
   });
 
-  it('ignores what is neither: absent, negative, fractional, words, a malformed date', () => {
-    for (const header of [null, undefined, '', '  ', '-1', '2.5', 'soon', 'Mon, 99 Foo 2026']) expect(retryAfterMs(header, NOW)).toBeUndefined();
+  it('ignores what is neither: absent, negative, signed, words, a malformed date', () => {
+    for (const header of [null, undefined, '', '  ', '-1', '+2', '.5', '1e3', 'soon', 'Mon, 99 Foo 2026']) expect(retryAfterMs(header, NOW)).toBeUndefined();
   });
 
   it('answers whole seconds, at least 1, for a receiver to send', () => {

@@ -1,12 +1,13 @@
 /**
  * The wait a `Retry-After` header asks for, in ms: delay-seconds or an HTTP-date
- * (RFC 9110 §10.2.3), never negative. Undefined when absent or unreadable, so a malformed
- * header never turns into "retry at once" or "wait forever".
+ * (RFC 9110 §10.2.3), never negative. Fractional seconds (`1.5`), which some servers send,
+ * are taken as meant. Undefined when absent or unreadable, so a malformed header never
+ * turns into "retry at once" or "wait forever".
  */
 export function retryAfterMs(header: string | null | undefined, now: number = Date.now()): number | undefined {
   const value = header?.trim();
   if (value === undefined || value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
   // Every HTTP-date form starts with a day name; Date.parse alone would take "-1" or "2" for a year.
   if (!/^[A-Za-z]{3}/.test(value)) return undefined;
   const date = Date.parse(value);

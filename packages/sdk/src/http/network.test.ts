@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { describeError } from './errors.js';
+import { describeNetworkError as describeError } from './network.js';
 
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 
-describe('describeError', () => {
+describe('describeNetworkError', () => {
   it('names the causes fetch hides under "fetch failed" and "terminated", adding a code the message lacks', () => {
     expect(describeError(new TypeError('fetch failed', { cause: withCode('connect ECONNREFUSED 127.0.0.1:7700', 'ECONNREFUSED') }))).toBe('fetch failed: connect ECONNREFUSED 127.0.0.1:7700');
     expect(describeError(new TypeError('terminated', { cause: withCode('other side closed', 'UND_ERR_SOCKET') }))).toBe('terminated: other side closed (UND_ERR_SOCKET)');
