@@ -3,6 +3,8 @@ import { SECRET_KEYWORD } from '@ferry/sdk';
 interface SchemaNode {
   readonly properties?: Record<string, SchemaNode>;
   readonly items?: SchemaNode;
+  /** A map's values (`headers: { name: Secret() }`). */
+  readonly additionalProperties?: SchemaNode | boolean;
   readonly [SECRET_KEYWORD]?: boolean;
 }
 
@@ -13,6 +15,10 @@ export function secretValues(schemaObject: object, value: unknown, found: string
   if (Array.isArray(value) && schema.items) for (const item of value) secretValues(schema.items, item, found);
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && schema.properties) {
     for (const [name, child] of Object.entries(schema.properties)) secretValues(child, (value as Record<string, unknown>)[name], found);
+  }
+  const values = schema.additionalProperties;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof values === 'object') {
+    for (const [name, child] of Object.entries(value)) if (schema.properties?.[name] === undefined) secretValues(values, child, found);
   }
   return found;
 }
