@@ -3,7 +3,7 @@ import { retryAfterOf, sample, type Receiver, type ReceiverContext } from '@ferr
 import { retryAfterHeader } from '@ferry/sdk/http';
 import type { WebhookConfig } from './config.js';
 import { BodyAborted, BodyTooLarge, parseDelivery, parseGeneric, readBody } from './body.js';
-import { checkBearer, checkSignature, checkTimestamp } from './signature.js';
+import { checkBearer, checkSignature, checkTimestamp, FERRY_HEADERS, GRANTEX_HEADERS, type SignatureHeaders } from './signature.js';
 import { Refusals, type RefusalCode } from './refusals.js';
 import { WebhookServer } from './server.js';
 
@@ -33,6 +33,8 @@ export class WebhookReceiver implements Receiver {
   readonly #ctx: ReceiverContext<WebhookConfig>;
   readonly #refusals: Refusals;
   readonly #drainMs: number;
+  /** Which headers carry the signature, when requests are signed (grantex mode, or a secret in generic mode). */
+  readonly #signature: SignatureHeaders | undefined;
   #server: WebhookServer | undefined;
   #stopping = false;
   #stopped: Promise<void> | undefined;
@@ -41,6 +43,10 @@ export class WebhookReceiver implements Receiver {
     this.#ctx = ctx;
     this.#refusals = new Refusals(ctx);
     this.#drainMs = options.drainMs ?? DRAIN_MS;
+    const { config } = ctx;
+    const defaults = config.mode === 'grantex' ? GRANTEX_HEADERS : FERRY_HEADERS;
+    this.#signature =
+      config.mode === 'grantex' || config.secret !== undefined ? { timestamp: config.timestampHeader ?? defaults.timestamp, signature: config.signatureHeader ?? defaults.signature } : undefined;
   }
 
   async start(): Promise<void> {
@@ -107,11 +113,12 @@ export class WebhookReceiver implements Receiver {
     if (this.#stopping) return this.#refuse(request, response, 503, 'refused_shutdown', 'shutting down', { 'retry-after': String(STOPPING_RETRY_AFTER_S) });
 
     // Authenticate what can be checked before reading the body.
-    if (config.mode === 'generic' && !checkBearer(request.headers, config.token ?? '')) {
+    const legacy = config.mode === 'grantex' && config.legacySignature;
+    if (config.mode === 'generic' && config.token !== undefined && !checkBearer(request.headers, config.token)) {
       return this.#refuse(request, response, 401, 'refused_token', 'missing or wrong bearer token', { 'www-authenticate': 'Bearer' });
     }
-    if (config.mode === 'grantex') {
-      const timestamp = checkTimestamp(request.headers, config.toleranceSeconds, config.legacySignature);
+    if (this.#signature !== undefined) {
+      const timestamp = checkTimestamp(request.headers, config.toleranceSeconds, legacy, this.#signature);
       if (!timestamp.ok) return this.#refuse(request, response, 401, timestamp.code, timestamp.reason);
     }
 
@@ -123,8 +130,8 @@ export class WebhookReceiver implements Receiver {
       // The rest of the body is never read: the connection closes after the answer.
       return this.#refuse(request, response, 413, 'refused_too_large', `body over maxBodyBytes (${config.maxBodyBytes})`, { connection: 'close' });
     }
-    if (config.mode === 'grantex') {
-      const signed = checkSignature(request.headers, body, config.secret ?? '', config.legacySignature);
+    if (this.#signature !== undefined) {
+      const signed = checkSignature(request.headers, body, config.secret ?? '', legacy, this.#signature);
       if (!signed.ok) return this.#refuse(request, response, 401, signed.code, signed.reason);
     }
     const parsed = config.mode === 'grantex' ? parseDelivery(body) : parseGeneric(body, request.headers['content-type']);
