@@ -1,28 +1,37 @@
 /**
- * The cost of the integrity processor on the whole pipeline (and, from integrity.ts, on
- * the ingest step alone), and `ferry verify`'s speed over a large archive (verify.ts).
+ * Evidence an auditor accepts, measured: what the `integrity` processor costs the whole
+ * pipeline (and, from integrity.ts, the ingest step alone), and `ferry verify`'s speed and
+ * peak RSS over a large archive (verify.ts). Ferry's peak RSS in memory mode is in the
+ * pipeline table of run.ts.
  */
-import { fmt } from './support.js';
-import { ferryRun } from './pipeline.js';
+import { fmt, mb } from './support.js';
+import { ferryRun, median, type WholeProcessRun } from './pipeline.js';
 import { describeCheck } from './archive-check.js';
 import { benchmark as benchmarkIntegrity } from './integrity.js';
 import { benchmark as benchmarkVerify } from './verify.js';
 
 export async function report(): Promise<string[]> {
-  const events = Number(process.env.BENCH_EVENTS ?? 200_000);
-  // Whole processes, as bench/pipeline.ts times them (spawn to the last event landed).
-  const plain = await ferryRun(events, { persistent: true });
-  const chained = await ferryRun(events, { persistent: true, integrity: true });
-  const without = plain.perSecond;
-  const withChain = chained.perSecond;
+  const events = Number(process.env.BENCH_EVENTS ?? 400_000);
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  // Whole processes, as bench/pipeline.ts times them (spawn to the last event landed),
+  // interleaved so a noisy moment of the machine hits both alike.
+  const plain: WholeProcessRun[] = [];
+  const chained: WholeProcessRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    plain.push(await ferryRun(events, { persistent: true }));
+    chained.push(await ferryRun(events, { persistent: true, integrity: true }));
+  }
+  const without = median(plain);
+  const withChain = median(chained);
+  const cpu = (all: readonly WholeProcessRun[]) => [...all.map((r) => r.cpuSeconds)].sort((a, b) => a - b)[Math.floor(all.length / 2)] as number;
   const ingest = await benchmarkIntegrity();
   const verify = await benchmarkVerify();
   return [
     '',
     '## Tamper evidence',
-    `Whole pipeline (Grantex SSE → batch → file, persistence on, whole process), ${fmt(events)} events: ${fmt(without)} events/s without integrity, ${fmt(withChain)} with an HMAC chain — a cost of ${(100 * (1 - withChain / without)).toFixed(1)}% (target: under 20%)`,
-    ...[plain, chained].filter((r) => !r.check.ok).map((r) => `Archive check FAILED: ${describeCheck(r.check)}`),
-    `Ingest step alone (process + serialize for the log), ${fmt(ingest.events)} events: ${fmt(ingest.withoutPerSecond)}/s without, ${fmt(ingest.sha256PerSecond)}/s SHA-256 (${ingest.sha256CostPercent.toFixed(0)}%), ${fmt(ingest.hmacPerSecond)}/s HMAC (${ingest.hmacCostPercent.toFixed(0)}%)`,
-    `ferry verify over a ${fmt(verify.events)}-event archive (${fmt(verify.objects)} objects): ${fmt(verify.eventsPerSecond)} events/s, ${verify.seconds.toFixed(1)} s, peak RSS ${Math.round(verify.peakRss / 1024 / 1024)} MB`,
+    `Whole pipeline (Grantex SSE → batch → file, persistence on, whole process), ${fmt(events)} events, median of ${runs}: ${fmt(without.perSecond)} events/s without integrity, ${fmt(withChain.perSecond)} with an HMAC chain — a cost of ${(100 * (1 - withChain.perSecond / without.perSecond)).toFixed(1)}% of throughput (target: under 15%); CPU ${cpu(plain).toFixed(1)} s → ${cpu(chained).toFixed(1)} s (the chain's hashing runs on a worker thread)`,
+    ...[...plain, ...chained].filter((r) => !r.check.ok).map((r) => `Archive check FAILED: ${describeCheck(r.check)}`),
+    `Ingest step alone (process + the line stored), ${fmt(ingest.events)} events: ${fmt(ingest.withoutPerSecond)}/s without, ${fmt(ingest.sha256PerSecond)}/s SHA-256, ${fmt(ingest.hmacPerSecond)}/s HMAC`,
+    `ferry verify (the binary, spawn to exit) over a ${fmt(verify.events)}-event archive (${fmt(verify.objects)} gzip objects, HMAC chain): ${fmt(verify.eventsPerSecond)} events/s, ${verify.seconds.toFixed(1)} s, peak RSS ${mb(verify.peakRss)} (targets: ≥ 150,000 events/s, ≤ 150 MB)`,
   ];
 }
