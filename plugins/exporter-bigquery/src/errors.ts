@@ -1,4 +1,5 @@
 import { ConfigError, PermanentError, RetryableError } from '@ferry/sdk';
+import { isPushBackStatus, isRetryableStatus, RequestTooLargeError, retryAfterMs } from '@ferry/sdk/http';
 
 /** What the client library rejects with: an ApiError from the API, or a fetch error from the network. */
 interface ClientError {
@@ -31,52 +32,47 @@ function describe(e: ClientError): string {
   return head === '' ? message || 'unknown error' : message === '' ? head : `${head}: ${message}`;
 }
 
-/** Retry-After in seconds or as an HTTP date, in milliseconds. */
-function retryAfterMs(e: ClientError): number | undefined {
-  const header = e.response?.headers?.['retry-after'];
-  if (header === undefined) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
 /** Rate limits, quotas and an overloaded service ask for less; one backend error does not. */
 function isPushBack(e: ClientError): boolean {
   const status = statusOf(e);
   const reason = reasonOf(e);
-  return status === 429 || status === 503 || reason === 'rateLimitExceeded' || reason === 'quotaExceeded';
+  return (status !== undefined && isPushBackStatus(status)) || reason === 'rateLimitExceeded' || reason === 'quotaExceeded';
 }
 
 function isRetryable(e: ClientError): boolean {
   const status = statusOf(e);
   const reason = reasonOf(e);
   if (status === undefined) return true; // no answer at all: the network, DNS, a reset
-  return status === 408 || status === 429 || status >= 500 || (reason !== undefined && RETRYABLE_REASONS.has(reason));
+  return isRetryableStatus(status) || (reason !== undefined && RETRYABLE_REASONS.has(reason));
 }
 
 /** Whether the request was refused for its size (a proxy's 413, or BigQuery's own wording). */
-export function isTooLarge(error: unknown): boolean {
-  const e = asClientError(error);
+function isTooLarge(e: ClientError): boolean {
   const status = statusOf(e);
   return status === 413 || (status === 400 && /payload size exceeds|too large/i.test(e.message ?? ''));
 }
 
-/** A whole-request insertAll failure, as what the host should do with every row of the request. */
+/**
+ * A whole-request insertAll failure, as what the host should do with every row of the
+ * request (a RequestTooLargeError when it was refused for its size, which `sendInRequests`
+ * answers by sending halves).
+ */
 export function insertFailure(error: unknown, table: string): Error {
   const e = asClientError(error);
   const why = describe(e);
+  if (isTooLarge(e)) return new RequestTooLargeError(`BigQuery refused the insert into ${table} as too large (${why})`, { cause: error });
   if (isRetryable(e)) {
-    const wait = retryAfterMs(e);
+    const wait = retryAfterMs(e.response?.headers?.['retry-after']);
     return new RetryableError(`BigQuery insert into ${table} failed (${why})`, { cause: error, pushBack: isPushBack(e), ...(wait === undefined ? {} : { retryAfterMs: wait }) });
   }
+  // Credentials, permission, a missing table: the configuration, not the rows — a ConfigError, so the host holds the events until it is fixed.
   switch (statusOf(e)) {
     case 401:
-      return new PermanentError(`BigQuery refused the credentials for an insert into ${table} (${why}); check Application Default Credentials or keyFilename`);
+      return new ConfigError(`BigQuery refused the credentials for an insert into ${table} (${why}); check Application Default Credentials or keyFilename`);
     case 403:
-      return new PermanentError(`BigQuery refused the insert into ${table} (${why}); the credentials need bigquery.tables.updateData on it`);
+      return new ConfigError(`BigQuery refused the insert into ${table} (${why}); the credentials need bigquery.tables.updateData on it`);
     case 404:
-      return new PermanentError(`BigQuery table ${table} does not exist (${why}); create it or set createTable: true`);
+      return new ConfigError(`BigQuery table ${table} does not exist (${why}); create it or set createTable: true`);
     default:
       return new PermanentError(`BigQuery refused the insert into ${table} (${why})`);
   }

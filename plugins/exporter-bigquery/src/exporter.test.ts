@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createBatch, isPermanent, PermanentError, RetryableError, retryAfterOf, type Exporter, type ExportResult, type FerryEvent } from '@ferry/sdk';
+import { ConfigError, createBatch, isPermanent, PermanentError, RetryableError, retryAfterOf, type Exporter, type ExportResult, type FerryEvent } from '@ferry/sdk';
 import { conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import bigquery from './index.js';
 import type { BigQueryConfig } from './config.js';
@@ -120,16 +120,17 @@ describe('the bigquery exporter', () => {
       { fault: { status: 429, reason: 'rateLimitExceeded' }, retryable: true },
       { fault: { status: 403, reason: 'rateLimitExceeded' }, retryable: true },
       { fault: { status: 403, reason: 'quotaExceeded' }, retryable: true },
-      { fault: { status: 401, reason: 'unauthorized', message: 'Request had invalid authentication credentials.' }, retryable: false, message: /^BigQuery refused the credentials for an insert into acme\.grantex\.events \(401 unauthorized: .*keyFilename$/ },
-      { fault: { status: 403, reason: 'accessDenied', message: 'Access Denied: Table acme:grantex.events' }, retryable: false, message: /^BigQuery refused the insert into acme\.grantex\.events \(403 accessDenied: Access Denied.*bigquery\.tables\.updateData on it$/ },
-      { fault: { status: 404, reason: 'notFound', message: 'Not found: Table acme:grantex.events' }, retryable: false, message: /^BigQuery table acme\.grantex\.events does not exist \(404 notFound/ },
+      { fault: { status: 401, reason: 'unauthorized', message: 'Request had invalid authentication credentials.' }, retryable: false, config: true, message: /^BigQuery refused the credentials for an insert into acme\.grantex\.events \(401 unauthorized: .*keyFilename$/ },
+      { fault: { status: 403, reason: 'accessDenied', message: 'Access Denied: Table acme:grantex.events' }, retryable: false, config: true, message: /^BigQuery refused the insert into acme\.grantex\.events \(403 accessDenied: Access Denied.*bigquery\.tables\.updateData on it$/ },
+      { fault: { status: 404, reason: 'notFound', message: 'Not found: Table acme:grantex.events' }, retryable: false, config: true, message: /^BigQuery table acme\.grantex\.events does not exist \(404 notFound/ },
+      { fault: { status: 400, reason: 'invalid', message: 'No rows present in the request.' }, retryable: false, message: /^BigQuery refused the insert into acme\.grantex\.events \(400 invalid/ },
     ];
-    for (const { fault, retryable, message } of cases) {
-      it(`${fault.status} ${fault.reason} is ${retryable ? 'retryable' : 'permanent'}`, async () => {
+    for (const { fault, retryable, config, message } of cases) {
+      it(`${fault.status} ${fault.reason} is ${retryable ? 'retryable' : config ? 'a configuration problem (held)' : 'permanent'}`, async () => {
         const e = await exporter();
         peer.inject(fault);
         const error = await failure(send(e, events(3)));
-        expect(error).toBeInstanceOf(retryable ? RetryableError : PermanentError);
+        expect(error).toBeInstanceOf(retryable ? RetryableError : config ? ConfigError : PermanentError);
         if (message) expect(error?.message).toMatch(message);
         expect(peer.insertRequests).toHaveLength(1);
         expect(peer.received).toEqual([]);

@@ -1,21 +1,15 @@
 import type { Table } from '@google-cloud/bigquery';
-import { ConfigError, isPermanent, PermanentError, RetryableError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext, type RejectedEvent } from '@ferry/sdk';
+import { ConfigError, PermanentError, RetryableError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext, type RejectedEvent } from '@ferry/sdk';
+import { sendInRequests } from '@ferry/sdk/http';
 import type { BigQueryConfig } from './config.js';
 import { openTable, tableName } from './client.js';
 import { encodeRow, oversize, planRequests, requestBody, requestBytes, type EncodedRow } from './encode.js';
-import { insertFailure, isTooLarge, rowFailure } from './errors.js';
+import { insertFailure, rowFailure } from './errors.js';
 import { insertAll, type InsertAllResponse } from './send.js';
 import { prepareTable, type TableFacts } from './table.js';
 
 /** How long start waits for BigQuery before leaving the check to the first export. */
 const START_TIMEOUT_MS = 30_000;
-
-/** What one insertAll request came to: rows not inserted, and whether to stop sending. */
-interface RequestOutcome {
-  readonly rejected: RejectedEvent[];
-  /** Set when the destination is failing as a whole: the batch's remaining requests wait for the retry. */
-  readonly halt?: Error;
-}
 
 /**
  * Streaming inserts with the seed's row mapping and `insertId` = the event id. Each export
@@ -54,20 +48,14 @@ export class BigQueryExporter implements Exporter {
       if (tooLarge === undefined) sendable.push(row);
       else rejected.push({ index, error: new PermanentError(tooLarge) });
     });
-    const requests = planRequests(sendable);
-    for (let at = 0; at < requests.length; at++) {
-      const outcome = await this.#send(requests[at] as EncodedRow[], context.signal);
-      rejected.push(...outcome.rejected);
-      if (outcome.halt !== undefined) {
-        const halt = outcome.halt;
-        for (const rest of requests.slice(at + 1)) rejected.push(...rest.map((row) => ({ index: row.index, error: halt })));
-        break;
-      }
-    }
-    if (rejected.length === 0) return undefined;
-    // The whole batch failed for one reason: say so as one error (it carries any Retry-After).
-    if (rejected.length === batch.count && rejected.every((r) => r.error === rejected[0]?.error)) throw rejected[0]?.error;
-    return { rejected };
+    // Something between here and BigQuery (a proxy) may take less than BigQuery does: a refusal for size sends halves.
+    return sendInRequests({
+      count: batch.count,
+      requests: planRequests(sendable),
+      rejected,
+      send: (rows) => this.#send(rows, context.signal),
+      tooLarge: (row, refusal) => new PermanentError(`event ${row.eventId} alone makes a request of ${requestBytes([row])} bytes, refused as too large: ${refusal.message}`),
+    });
   }
 
   #prepare(signal: AbortSignal): Promise<TableFacts> {
@@ -86,30 +74,15 @@ export class BigQueryExporter implements Exporter {
     }
   }
 
-  async #send(rows: readonly EncodedRow[], signal: AbortSignal): Promise<RequestOutcome> {
+  /** One insertAll request: the rows BigQuery refused one by one, or what its failure means for all of them. */
+  async #send(rows: readonly EncodedRow[], signal: AbortSignal): Promise<RejectedEvent[]> {
     let response: InsertAllResponse;
     try {
       response = await insertAll(this.#table, requestBody(rows), signal);
     } catch (error) {
-      if (isTooLarge(error)) return this.#split(rows, error, signal);
-      const failure = error instanceof RetryableError ? error : insertFailure(error, this.#name);
-      return { rejected: rows.map((row) => ({ index: row.index, error: failure })), ...(isPermanent(failure) ? {} : { halt: failure }) };
+      throw error instanceof RetryableError ? error : insertFailure(error, this.#name);
     }
-    return { rejected: rowOutcomes(response, rows) };
-  }
-
-  /** Something between here and BigQuery (a proxy) takes less than BigQuery does: send halves. */
-  async #split(rows: readonly EncodedRow[], error: unknown, signal: AbortSignal): Promise<RequestOutcome> {
-    if (rows.length === 1) {
-      const row = rows[0] as EncodedRow;
-      const refusal = insertFailure(error, this.#name).message;
-      return { rejected: [{ index: row.index, error: new PermanentError(`event ${row.eventId} alone makes a request of ${requestBytes(rows)} bytes, refused as too large: ${refusal}`) }] };
-    }
-    const half = Math.ceil(rows.length / 2);
-    const first = await this.#send(rows.slice(0, half), signal);
-    if (first.halt !== undefined) return { rejected: [...first.rejected, ...rows.slice(half).map((row) => ({ index: row.index, error: first.halt as Error }))], halt: first.halt };
-    const second = await this.#send(rows.slice(half), signal);
-    return { rejected: [...first.rejected, ...second.rejected], ...(second.halt ? { halt: second.halt } : {}) };
+    return rowOutcomes(response, rows);
   }
 }
 

@@ -164,13 +164,13 @@ describe('createTable', () => {
 });
 
 describe('an insert after start', () => {
-  it('is permanent when the table was deleted meanwhile, naming it', async () => {
+  it('is a configuration problem (held, not dead-lettered) when the table was deleted meanwhile, naming it', async () => {
     const peer = await peerWith();
     const { exporter } = create(peer);
     await exporter.start?.();
     peer.tables.delete('events');
     const error = await exporter.export(createBatch([event]), { signal, attempt: 1 }).then(() => undefined, (e: unknown) => e as Error);
-    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toBeInstanceOf(ConfigError);
     expect(error?.message).toMatch(/^BigQuery table acme\.grantex\.events does not exist \(404 notFound/);
   });
 });
