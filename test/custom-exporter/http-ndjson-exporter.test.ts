@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatch, isPermanent, retryAfterOf, type FerryEvent } from '@ferry/sdk';
+import { ConfigError, createBatch, isPermanent, retryAfterOf, type FerryEvent } from '@ferry/sdk';
 import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import httpNdjson from './http-ndjson-exporter.js';
 import { startNdjsonSink, type NdjsonSink } from '../support/ndjson-sink.js';
@@ -29,14 +29,24 @@ describe('the README custom exporter', () => {
     expect(sink.malformed).toEqual([]);
   });
 
-  it('asks to be retried after Retry-After on 429, retried on 5xx, and gives up on 400', async () => {
-    sink.plan.push({ status: 429, retryAfterSeconds: 3 }, { status: 503 }, { status: 400 });
+  it('asks to be retried after Retry-After on 429, retried on 5xx, held on 401, and gives up on 400', async () => {
+    sink.plan.push({ status: 429, retryAfterSeconds: 3 }, { status: 503 }, { status: 401 }, { status: 400 });
     const throttled = await exportOnce().catch((e: unknown) => e);
     expect([isPermanent(throttled), retryAfterOf(throttled)]).toEqual([false, 3000]);
     const unavailable = await exportOnce().catch((e: unknown) => e);
     expect(isPermanent(unavailable)).toBe(false);
+    const unauthorized = await exportOnce().catch((e: unknown) => e);
+    expect(unauthorized).toBeInstanceOf(ConfigError);
     const refused = await exportOnce().catch((e: unknown) => e);
     expect(isPermanent(refused)).toBe(true);
-    expect((refused as Error).message).toBe(`${sink.url} answered 400`);
+    expect((refused as Error).message).toBe(`${new URL(sink.url).host} answered 400`);
+  });
+
+  it('retries a request that got no answer', async () => {
+    const gone = await startNdjsonSink();
+    await gone.close();
+    const exporter = httpNdjson.create(createTestContext(resolveConfig(httpNdjson.configSchema, { url: gone.url })));
+    const error = await exporter.export(createBatch(events), { signal: new AbortController().signal, attempt: 1 }).catch((e: unknown) => e as Error);
+    expect([isPermanent(error), (error as Error).message]).toEqual([false, expect.stringMatching(/^cannot reach 127\.0\.0\.1:\d+: fetch failed: connect ECONNREFUSED/)]);
   });
 });

@@ -1,6 +1,7 @@
-import { defineExporter, PermanentError, RetryableError, Secret, Type } from '@ferry/sdk';
+import { defineExporter, Secret, Type } from '@ferry/sdk';
+import { statusError, unreachable } from '@ferry/sdk/http';
 
-/** POSTs each batch as NDJSON; retries on 429 and 5xx, honouring Retry-After. */
+/** POSTs each batch as NDJSON; what each answer means (retry, Retry-After, dead letter) is the SDK's. */
 export default defineExporter({
   type: 'http_ndjson',
   description: 'POSTs each batch as NDJSON to an HTTP endpoint.',
@@ -14,26 +15,29 @@ export default defineExporter({
   ),
   batchDefaults: { batchSize: 500 },
   create(ctx) {
+    const destination = new URL(ctx.config.url).host; // never the path or query, which may hold a token
     return {
       async export(batch, { signal }) {
-        const response = await fetch(ctx.config.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-ndjson',
-            'idempotency-key': batch.id,
-            ...(ctx.config.token ? { authorization: `Bearer ${ctx.config.token}` } : {}),
-          },
-          body: batch.ndjson(),
-          signal,
-        });
-        await response.body?.cancel();
-        if (response.ok) return;
-        const reason = `${ctx.config.url} answered ${response.status}`;
-        if (response.status === 429 || response.status >= 500) {
-          const seconds = Number(response.headers.get('retry-after'));
-          throw new RetryableError(reason, seconds > 0 ? { retryAfterMs: seconds * 1000 } : {});
+        let response: Response;
+        try {
+          response = await fetch(ctx.config.url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/x-ndjson',
+              'idempotency-key': batch.id,
+              ...(ctx.config.token ? { authorization: `Bearer ${ctx.config.token}` } : {}),
+            },
+            body: batch.ndjson(),
+            signal,
+          });
+        } catch (error) {
+          throw unreachable(destination, error, { signal }); // retried
         }
-        throw new PermanentError(reason);
+        await response.body?.cancel();
+        // 2xx: delivered. 408/429/5xx: retried, honouring Retry-After. 401/403/404: held until
+        // the config is fixed. Any other refusal: the batch is dead-lettered with this message.
+        const error = statusError(response.status, `${destination} answered ${response.status}`, { retryAfter: response.headers.get('retry-after') });
+        if (error) throw error;
       },
     };
   },
