@@ -106,20 +106,29 @@ export function memberTexts<Name extends string>(text: string, names: readonly N
 }
 
 /**
- * The exact text of each item of the array `text` holds (a JSON body of several events),
- * in order; undefined when `text` is not an array.
+ * Calls `visit` with the bounds of each item of the array `text` holds (`text.slice(start,
+ * end)` is the item), in order; nothing when `text` is not an array.
  */
-export function arrayItemTexts(text: string): string[] | undefined {
+export function forEachItem(text: string, visit: (start: number, end: number) => void): void {
   let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_BRACKET) return undefined;
-  const items: string[] = [];
+  if (text.charCodeAt(i) !== OPEN_BRACKET) return;
   i = skipSpace(text, i + 1);
   while (i < text.length && text.charCodeAt(i) !== CLOSE_BRACKET) {
     const end = valueEnd(text, i);
-    items.push(text.slice(i, end));
+    visit(i, end);
     i = skipSpace(text, end);
     if (text.charCodeAt(i) !== COMMA) break;
     i = skipSpace(text, i + 1);
   }
+}
+
+/**
+ * The exact text of each item of the array `text` holds (a JSON body of several events),
+ * in order; undefined when `text` is not an array.
+ */
+export function arrayItemTexts(text: string): string[] | undefined {
+  if (text.charCodeAt(skipSpace(text, 0)) !== OPEN_BRACKET) return undefined;
+  const items: string[] = [];
+  forEachItem(text, (start, end) => items.push(text.slice(start, end)));
   return items;
 }

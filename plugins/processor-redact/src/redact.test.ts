@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import type { FerryEvent } from '@ferry/sdk';
+import { decodeEvent, textOf, type FerryEvent } from '@ferry/sdk';
 import { configProblems, conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import redact from './index.js';
 
@@ -67,6 +67,20 @@ describe('the redact processor', () => {
     expect(a!.data.principalId).toBe(b!.data.principalId);
     // A non-string value is keyed as its canonical JSON: member order does not matter.
     expect(a!.data.nested).toBe(hmac('{"email":"a@b.c","keep":1}'));
+  });
+
+  it('rewrites only the redacted values in the text the source sent, every other byte kept', () => {
+    const r = make({ rules: [{ types: ['grant.*'], remove: ['data.ip', 'data.devices.ip'], hash: ['data.principalId'] }] });
+    const source = '{"id":"evt_1","type":"grant.created","createdAt":"2026-03-01T12:00:00Z","data":{"ip":"10.0.0.1", "n":12345678901234567891,"10":"x","principalId":"user-123","devices":[{"ip":"10.0.0.2","name":"caf\\u00e9"},{"name":"b"}],"2":"y"}}';
+    const decoded = decodeEvent(source);
+    if (!decoded.ok) throw new Error(decoded.problem);
+    const [changed] = r.process!([decoded.event]) as FerryEvent[];
+    expect(textOf(changed!)).toBe(`{"id":"evt_1","type":"grant.created","createdAt":"2026-03-01T12:00:00Z","data":{"n":12345678901234567891,"10":"x","principalId":"hmac:${hmac('user-123')}","devices":[{"name":"caf\\u00e9"},{"name":"b"}],"2":"y"}}`);
+    expect(JSON.parse(textOf(changed!)!)).toEqual(changed);
+    const untouched = decodeEvent(source.replace('grant.created', 'token.issued'));
+    if (!untouched.ok) throw new Error(untouched.problem);
+    expect(r.process!([untouched.event])).toEqual([untouched.event]);
+    expect(textOf((r.process!([untouched.event]) as FerryEvent[])[0]!)).toBe(textOf(untouched.event));
   });
 
   it('applies every matching rule in order', () => {

@@ -1,8 +1,9 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { type FerryEvent, type Processor, type ProcessorContext } from '@ferry/sdk';
+import { textOf, withText, type FerryEvent, type Processor, type ProcessorContext } from '@ferry/sdk';
 import { canonicalize } from '@ferry/archive';
 import type { RedactConfig } from './config.js';
 import { changeAt, parsePath, REMOVE } from './paths.js';
+import { changeTextAt } from './text-edit.js';
 import { compileTypes } from './types.js';
 
 interface CompiledRule {
@@ -35,15 +36,28 @@ export class Redactor implements Processor {
     return this.#prefix + createHmac('sha256', this.#key as KeyObject).update(text).digest('hex');
   };
 
+  /**
+   * Unchanged events are returned as they are (their text kept). A changed event is a new
+   * object with new text, made by the same changes applied to its text: only the redacted
+   * values differ, every other byte is the source's.
+   */
   process(events: readonly FerryEvent[]): FerryEvent[] {
     return events.map((event) => {
       let current: unknown = event;
+      let text = textOf(event);
       for (const rule of this.#rules) {
         if (!rule.matches.test(event.type)) continue;
-        for (const path of rule.hash) current = changeAt(current, path, 0, this.#hash);
-        for (const path of rule.remove) current = changeAt(current, path, 0, () => REMOVE);
+        for (const path of rule.hash) {
+          current = changeAt(current, path, 0, this.#hash);
+          if (text !== undefined) text = changeTextAt(text, path, 0, (value) => JSON.stringify(this.#hash(JSON.parse(value))));
+        }
+        for (const path of rule.remove) {
+          current = changeAt(current, path, 0, () => REMOVE);
+          if (text !== undefined) text = changeTextAt(text, path, 0, () => REMOVE);
+        }
       }
-      return current as FerryEvent;
+      if (current === event) return event;
+      return text === undefined ? (current as FerryEvent) : withText(current as FerryEvent, text);
     });
   }
 }
