@@ -27,11 +27,14 @@ export const HASH_TAIL_LENGTH = HASH_MEMBER.length + 64 + 3;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
- * What a record's hash covers, in two parts around the previous link's hash (`head` +
- * prev + `tail`), so the parts can be built on one thread and hashed on another.
+ * What a record's hash covers, in parts around the previous link's hash: `body` (the
+ * event's text without its closing brace: a slice, never a copy) + `envelope` (the link up
+ * to `"prev":"`) + prev + `tail` (the closing quote, `upstream` if any). In parts, so they
+ * can be written into a buffer and hashed on another thread without joining the strings.
  */
 export interface CoveredParts {
-  readonly head: string;
+  readonly body: string;
+  readonly envelope: string;
   readonly tail: string;
 }
 
@@ -45,13 +48,18 @@ export function byteRecordParts(writer: string, alg: ChainAlgorithm): (text: str
   return (text, seq, upstream) => {
     const body = text.slice(0, text.lastIndexOf('}'));
     const separator = isEmptyObject(body) ? '' : ',';
-    return { head: `${body}${separator}${envelope}${seq}${middle}`, tail: upstream === undefined ? '"' : `","upstream":${upstream}` };
+    return { body, envelope: `${separator}${envelope}${seq}${middle}`, tail: upstream === undefined ? '"' : `","upstream":${upstream}` };
   };
+}
+
+/** The text a record's hash covers. */
+export function coveredOf(parts: CoveredParts, prev: string): string {
+  return `${parts.body}${parts.envelope}${prev}${parts.tail}`;
 }
 
 /** The stored record: what its hash covers, then the hash as the envelope's last member. */
 export function byteRecordLine(parts: CoveredParts, prev: string, hash: string): string {
-  return `${parts.head}${prev}${parts.tail}${HASH_MEMBER}${hash}"}}`;
+  return `${parts.body}${parts.envelope}${prev}${parts.tail}${HASH_MEMBER}${hash}"}}`;
 }
 
 /** Builds and hashes the records of one writer's chain on this thread. */
@@ -59,7 +67,7 @@ export function byteLinker(writer: string, alg: ChainAlgorithm, hasher: LinkHash
   const partsOf = byteRecordParts(writer, alg);
   return (text, seq, prev, upstream) => {
     const parts = partsOf(text, seq, upstream);
-    const hash = hasher(`${parts.head}${prev}${parts.tail}`);
+    const hash = hasher(coveredOf(parts, prev));
     return { line: byteRecordLine(parts, prev, hash), hash };
   };
 }

@@ -59,8 +59,12 @@ describe('the integrity processor', () => {
     }
   });
 
-  it('hashes a large call on its worker thread, in order, exactly as it hashes a small one here', async () => {
-    const [here, there] = [make({ secret: 'a-long-chain-secret' }), make({ secret: 'a-long-chain-secret' })];
+  it.each([
+    ['HMAC', { secret: 'a-long-chain-secret' }],
+    ['HMAC with a key over 64 bytes', { secret: 'k'.repeat(80) }],
+    ['SHA-256, a writer beyond ASCII', { writerId: 'wrïter-東京' }],
+  ])('hashes a large call on its worker thread, in order, exactly as it hashes a small one here (%s)', async (_name, config) => {
+    const [here, there] = [make(config), make(config)];
     const small = [...append(here, events(20)).linked, ...append(here, events(20, 20)).linked, ...append(here, events(20, 40)).linked];
     const big = await there.process!(events(60));
     there.snapshot!();

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { eventLine, withText, type FerryEvent, type JsonValue, type Logger, type Processor, type ProcessorContext } from '@ferry/sdk';
-import { BYTE_CHAIN_VERSION, byteRecordLine, byteRecordParts, createLinkHasher, GENESIS, type ChainAlgorithm, type CoveredParts, type LinkHasher } from '@ferry/archive';
+import { BYTE_CHAIN_VERSION, byteRecordLine, byteRecordParts, coveredOf, createLinkHasher, GENESIS, type ChainAlgorithm, type CoveredParts, type LinkHasher } from '@ferry/archive';
 import { HashWorker } from './hash-worker.js';
 import { withoutEnvelope } from './upstream.js';
 
@@ -76,7 +76,7 @@ export class IntegrityChain implements Processor {
     const parts = events.map((event, i) => this.#partsFor(event, this.#head.seq + 1 + i));
     if (events.length < OFFLOAD_FROM || this.#worker?.failed === true) return this.#link(events, parts, this.#hashHere(parts));
     this.#worker ??= new HashWorker(this.#alg, this.#secret);
-    return this.#worker.hash(parts.map((p) => p.head), parts.map((p) => p.tail), this.#head.hash).then(
+    return this.#worker.hash(parts, this.#head.hash).then(
       (hashes) => this.#link(events, parts, hashes),
       (error: unknown) => {
         this.#logger.warn('the hash worker failed: hashing on the receiving thread from now on', { error: (error as Error).message });
@@ -94,7 +94,7 @@ export class IntegrityChain implements Processor {
 
   #hashHere(parts: readonly CoveredParts[]): string[] {
     let prev = this.#head.hash;
-    return parts.map((p) => (prev = this.#hasher(`${p.head}${prev}${p.tail}`)));
+    return parts.map((p) => (prev = this.#hasher(coveredOf(p, prev))));
   }
 
   /** The linked events, from the head this call started at. */
