@@ -46,6 +46,9 @@ say(`Peak RSS while it builds with the destination down: ${mb(recovered.peakRssW
 say(`Recovery, from the destination back to the last event landed: ${recovered.recoverySeconds.toFixed(1)} s (${fmt(recovered.recoveryPerSecond)} events/s; includes up to ${recovered.retryIntervalMs} ms until the next retry), peak RSS ${mb(recovered.peakRssWhileRecovering)}`);
 say(`Archive: ${describeCheck(recovered.check)}`);
 
+say('');
+for (const line of await (await import('./datadog-path.js')).benchmarkDatadogPath(Number(process.env.BENCH_DATADOG_EVENTS ?? 200_000), runs)) say(line);
+say('');
 for (const line of await (await import('./exporters.js')).report()) say(line);
 for (const line of await (await import('./compliance.js')).report()) say(line);
 for (const line of await (await import('./telemetry.js')).report(events, runs)) say(line);
