@@ -26,7 +26,7 @@ export interface NdjsonSink {
 export type SinkAnswer =
   | { readonly status: 200 }
   | { readonly status: 429 | 500 | 502 | 503; readonly retryAfterSeconds?: number }
-  | { readonly status: 400 }
+  | { readonly status: 400 | 401 }
   | { readonly reset: true }
   | { readonly delayMs: number; readonly then?: SinkAnswer };
 

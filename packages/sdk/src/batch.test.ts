@@ -29,3 +29,20 @@ describe('a batch as NDJSON', () => {
     expect(createBatch([]).bytes).toBe(0);
   });
 });
+
+describe('selecting from a batch', () => {
+  it('keeps the chosen events, their texts and their places in the log', () => {
+    const batch = createBatch({ events, firstSeq: 10, pipeline: 'p' });
+    const one = batch.select([1]);
+    expect([one.count, one.lines[0], one.seq(0)]).toEqual([1, JSON.stringify(events[1]), 11]);
+    expect(batch.select([1, 0]).select([1]).seq(0)).toBe(10);
+  });
+
+  it('refuses an index the batch does not hold, one that is not an integer, and one given twice', () => {
+    const batch = createBatch(events);
+    for (const bad of [[2], [-1], [0.5], [Number.NaN], [0, 0]]) expect(() => batch.select(bad)).toThrow(RangeError);
+    expect(() => batch.select([5])).toThrow('batch.select: 5 is not an index of this batch of 2 events');
+    expect(() => batch.select([1, 1])).toThrow('batch.select: index 1 is given twice');
+    expect(batch.select([]).count).toBe(0);
+  });
+});

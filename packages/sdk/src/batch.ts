@@ -42,7 +42,11 @@ export interface Batch {
   seq(index: number): number;
   /** The NDJSON body: every line followed by a newline. */
   ndjson(): Buffer;
-  /** A batch of a subset of these events, keeping their order and texts. */
+  /**
+   * A batch of a subset of these events, in the order the indexes give, keeping their texts.
+   * Throws a RangeError for an index that is not an integer of this batch, or that repeats
+   * (which would send an event twice and count it twice).
+   */
   select(indexes: readonly number[]): Batch;
 }
 
@@ -129,6 +133,7 @@ class EventBatch implements Batch {
   }
 
   select(indexes: readonly number[]): Batch {
+    checkSelection(indexes, this.count);
     const lines = this.lines;
     const events = this.#events;
     return new EventBatch({
@@ -142,6 +147,16 @@ class EventBatch implements Batch {
 
   get count(): number {
     return (this.#lines ?? this.#events ?? []).length;
+  }
+}
+
+/** Refuses a selection that names an event the batch does not hold, or one event twice. */
+function checkSelection(indexes: readonly number[], count: number): void {
+  const seen = new Set<number>();
+  for (const index of indexes) {
+    if (!Number.isInteger(index) || index < 0 || index >= count) throw new RangeError(`batch.select: ${String(index)} is not an index of this batch of ${count} events`);
+    if (seen.has(index)) throw new RangeError(`batch.select: index ${index} is given twice`);
+    seen.add(index);
   }
 }
 

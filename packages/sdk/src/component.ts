@@ -41,9 +41,16 @@ export interface ComponentContext<Config> {
   /** Aborted when the collector shuts down; pass it to long waits and requests. */
   readonly signal: AbortSignal;
   /**
-   * Reports a failure the component cannot recover from by itself after start (rejected
-   * credentials, for example). A ConfigError marks the component failed and is logged
-   * with the component's id; the rest of the collector keeps running.
+   * Tells the host of a failure the component cannot fix by itself after start; it means the
+   * same for every kind of component. The error is logged with the component's id and shown
+   * by `/status`, and the rest of the collector keeps running:
+   * - a ConfigError (rejected credentials, a missing table) marks the component failed
+   *   (permanent error) until it works again: a receiver that reports one has stopped
+   *   reading (when every receiver has, Ferry exits 1); an exporter's events stay queued —
+   *   a ConfigError thrown by `export` does the same — until it delivers again or a reload
+   *   with a fixed config replaces it;
+   * - any other error marks it in a recoverable error until it works again (a receiver hands
+   *   in events, an exporter delivers), unhealthy after `service.telemetry.recoveryDurationMs`.
    */
   reportError(error: Error): void;
 }

@@ -1,8 +1,9 @@
 /**
  * Errors a component throws to tell the host what to do next. The host's delivery
  * machinery retries a RetryableError (waiting at least `retryAfterMs` when given),
- * dead-letters the events of a PermanentError, and treats any other error as retryable:
- * losing an audit event is worse than trying again.
+ * dead-letters the events of a PermanentError, holds the events of a ConfigError queued
+ * (the exporter is marked failed until it delivers again or a reload replaces it), and
+ * treats any other error as retryable: losing an audit event is worse than trying again.
  */
 export class RetryableError extends Error {
   override readonly name = 'RetryableError';
@@ -29,8 +30,12 @@ export class PermanentError extends Error {
 
 /**
  * The component's configuration cannot work (rejected credentials, missing bucket,
- * missing permission). Thrown from start it stops the collector; reported through
- * `ctx.reportError` it marks the component failed.
+ * missing permission, a wrong address): no event is at fault, so none is dead-lettered for
+ * it. Thrown from start it stops the collector. Thrown from `export` (or as a rejected
+ * event's error), or reported through `ctx.reportError`, it marks the component failed
+ * (`/status`: permanent error) until it works again; an exporter's events stay queued
+ * meanwhile, tried again at the retry policy's longest interval, so fixing the config and
+ * reloading it (SIGHUP) — or the destination accepting the key again — delivers them.
  */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -54,8 +59,14 @@ export class ShutdownError extends Error {
   override readonly name = 'ShutdownError';
 }
 
+/** Whether retrying the same request cannot help: a PermanentError or a ConfigError (which the host holds rather than dead-letters). */
 export function isPermanent(error: unknown): boolean {
   return error instanceof PermanentError || error instanceof ConfigError || hasName(error, 'PermanentError') || hasName(error, 'ConfigError');
+}
+
+/** Whether an error is a ConfigError, also one from another copy of the SDK. */
+export function isConfigError(error: unknown): boolean {
+  return error instanceof ConfigError || hasName(error, 'ConfigError');
 }
 
 /** Whether a failure asks the host to send less: marked so, or with a Retry-After (which only push-back carries). */

@@ -15,7 +15,7 @@ export interface ExportContext {
 export interface RejectedEvent {
   /** Index into the batch's events. */
   readonly index: number;
-  /** A PermanentError dead-letters the event with its message; any other error retries it. */
+  /** A PermanentError dead-letters the event with its message; a ConfigError holds it; any other error retries it. */
   readonly error: Error;
 }
 
@@ -31,9 +31,11 @@ export interface ExportResult {
 export interface Exporter extends Component {
   /**
    * Sends one batch. Resolve once the destination has accepted it. Throw a RetryableError
-   * (with `retryAfterMs` when the destination asked for a pause) or a PermanentError;
-   * any other error is retried. The same batch may be sent again after a failure or a
-   * crash, so use `batch.id` or the event ids as idempotency keys where you can.
+   * (with `retryAfterMs` when the destination asked for a pause), a PermanentError (the
+   * events are dead-lettered) or a ConfigError (the events are held queued and the exporter
+   * marked failed until it delivers again); any other error is retried. The same batch may
+   * be sent again after a failure or a crash, so use `batch.id` or the event ids as
+   * idempotency keys where you can. For HTTP, `@ferry/sdk/http` turns answers into these.
    */
   export(batch: Batch, context: ExportContext): Promise<ExportResult | void>;
 }

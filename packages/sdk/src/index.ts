@@ -4,7 +4,7 @@ export type { FerryEvent, JsonValue, JsonObject, JsonPrimitive, DecodeResult, Ev
 export { withText, textOf, eventLine, asLine } from './event-text.js';
 export { memberTexts, forEachMember, forEachItem, arrayItemTexts } from './json-members.js';
 export type { MemberSpan } from './json-members.js';
-export { RetryableError, PermanentError, ConfigError, BackpressureError, ShutdownError, isPermanent, isPushBack, retryAfterOf } from './errors.js';
+export { RetryableError, PermanentError, ConfigError, BackpressureError, ShutdownError, isPermanent, isConfigError, isPushBack, retryAfterOf } from './errors.js';
 export { createBatch } from './batch.js';
 export type { Batch, BatchSource } from './batch.js';
 export { Type, Secret, FilePath, StringEnum, SECRET_KEYWORD, FILE_PATH_KEYWORD } from './schema.js';

@@ -4,6 +4,7 @@ import type { LoadedConfig, ResolvedConfig } from '../config/types.js';
 import { typeOf } from '../config/types.js';
 import type { Registry } from '../plugins/registry.js';
 import { ExporterGate } from '../delivery/gate.js';
+import { ConfigHold } from '../delivery/config-hold.js';
 import type { DeliveryOptions } from '../delivery/policy.js';
 import { resolveBatchPolicy } from '../delivery/policy.js';
 import type { Telemetry, ComponentRecorder } from '../telemetry/metrics.js';
@@ -18,6 +19,8 @@ export interface BuiltExporter {
   readonly id: string;
   readonly component: GuardedComponent<Exporter>;
   readonly gate: ExporterGate;
+  /** Reports a ConfigError met at export, once per streak, as the exporter's own `ctx.reportError` would. */
+  readonly hold: ConfigHold;
   /** Batching the user set on this exporter (none of it defaulted). */
   readonly ownBatching: BatchPolicy;
   readonly batchDefaults: BatchPolicy;
@@ -95,6 +98,7 @@ export function buildExporters(env: BuildEnvironment, ids: ReadonlySet<string>):
       id,
       component: new GuardedComponent(label('exporter', id), instance),
       gate: new ExporterGate(sending.maxInFlight),
+      hold: new ConfigHold(context.reportError),
       ownBatching: { batchSize, maxBatchBytes, flushIntervalMs },
       batchDefaults: definition.batchDefaults ?? {},
       limits: definition.limits ?? {},

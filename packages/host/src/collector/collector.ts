@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { ConfigError, RetryableError, type ComponentKind, type Logger } from '@ferry/sdk';
+import { isConfigError, RetryableError, type ComponentKind, type Logger } from '@ferry/sdk';
 import type { LoadedConfig, PipelineConfig } from '../config/types.js';
 import type { EventLog } from '../log/types.js';
 import { MemoryLog } from '../log/memory-log.js';
@@ -20,6 +20,13 @@ import { ComponentFailedError } from './errors.js';
 import { observeExporter, observeLog, type ObservedCollector } from './observe.js';
 import { label, safeName } from './context.js';
 import type { GuardedComponent } from './guarded.js';
+
+/** What a ConfigError reported by (or met at the export of) each kind of component leads to, for its log line. */
+const CONFIG_ERROR_CONSEQUENCE: Record<ComponentKind, string> = {
+  receiver: '; it has stopped reading (Ferry exits when no receiver is left)',
+  processor: '',
+  exporter: '; its events stay queued, not dead-lettered, until it delivers again or a reload (SIGHUP) with a fixed config replaces it',
+};
 
 export interface CollectorOptions {
   readonly loaded: Pick<LoadedConfig, 'config' | 'registry'>;
@@ -244,6 +251,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
       recorder: seat.recorder,
       logger: this.#logger.child({ component: `exporter/${exporterId}`, pipeline: pipelineName }),
       deadLetters: this.#deadLetterSink(),
+      hold: exporter.hold,
     });
     seat.runner.start();
   }
@@ -267,8 +275,8 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
 
   #componentError(kind: ComponentKind, id: string, error: Error): void {
     const name = label(kind, id);
-    const configuration = error instanceof ConfigError || error.name === 'ConfigError';
-    this.#logger.error(`${name} ${configuration ? 'has a configuration problem' : 'reported an error'}: ${error.message}`);
+    const configuration = isConfigError(error);
+    this.#logger.error(`${name} ${configuration ? 'has a configuration problem' : 'reported an error'}: ${error.message}${configuration ? CONFIG_ERROR_CONSEQUENCE[kind] : ''}`);
     if (kind !== 'receiver' || !configuration) return;
     this.#failed.add(id);
     if (this.#receivers.every((r) => this.#failed.has(r.id))) {

@@ -103,6 +103,28 @@ describe('reloading the config while running', () => {
     expect(destination('slow').received.map((b) => b.count)).toEqual([10, 5]);
   });
 
+  it('holds batches refused for the configuration (queued, never dead-lettered, reported once), and a reload with a fixed config delivers them at once', async () => {
+    destination('out').script.push(...Array.from({ length: 1000 }, () => 'config' as const));
+    // A held batch waits the longest interval (a minute here) before its next attempt: the reload must not wait for it.
+    const slowRetry = { initialIntervalMs: 5, maxIntervalMs: 60_000, multiplier: 2, maxElapsedMs: 100 };
+    const collector = await start(config({ 'memory/out': { name: 'out', apiKey: 'revoked-key-0001', batchSize: 10, flushIntervalMs: 5, retry: slowRetry } }));
+    await driven('in').next!.consume(makeEvents(30));
+    await eventually(() => destination('out').script.length <= 997, 'every batch to meet the refusal');
+    const reported = () => lines.filter((l) => l.message.startsWith('exporter "memory/out" has a configuration problem'));
+    expect(reported().map((l) => [l.level, l.message])).toEqual([
+      ['error', 'exporter "memory/out" has a configuration problem: destination refused the API key (scripted): check exporters.memory.apiKey; its events stay queued, not dead-lettered, until it delivers again or a reload (SIGHUP) with a fixed config replaces it'],
+    ]);
+    expect(collector.books()).toEqual([expect.objectContaining({ exporter: 'memory/out', accepted: 30, delivered: 0, deadLettered: 0, queued: 30 })]);
+    expect(lines.some((l) => l.message === 'events dead-lettered')).toBe(false);
+
+    destination('out').script.length = 0; // the new key works
+    const fixed = await collector.reload(await loadTestConfig(dir.path, config({ 'memory/out': { name: 'out', apiKey: 'working-key-0002', batchSize: 10, flushIntervalMs: 5, retry: slowRetry } })));
+    expect(fixed.plan?.exporters.restart).toEqual(['memory/out']);
+    await eventually(() => idsOf('out').length === 30, 'the held events, delivered after the reload', 5000);
+    expect(idsOf('out')).toEqual(makeEvents(30).map((e) => e.id));
+    expect((await collector.shutdown()).books.map((b) => [b.accepted, b.delivered, b.deadLettered, b.queued])).toEqual([[30, 30, 0, 0]]);
+  });
+
   it('adds an exporter (it starts with the events that arrive from then on) and removes one with a backlog (kept, reported, books logged)', async () => {
     destination('down').script.push(...Array.from({ length: 100_000 }, () => 'retry' as const));
     const collector = await start(config({ 'memory/keep': { name: 'keep', flushIntervalMs: 5 }, 'memory/down': { name: 'down', flushIntervalMs: 5, retry: fastRetry } }));

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createBatch, PermanentError, RetryableError, type Batch, type Exporter, type ExportResult, type Logger } from '@ferry/sdk';
+import { ConfigError, createBatch, PermanentError, RetryableError, type Batch, type Exporter, type ExportResult, type Logger } from '@ferry/sdk';
 import { Telemetry } from '../telemetry/metrics.js';
 import { ExporterGate } from './gate.js';
 import { deliverWithRetry, type RetryDeps, type Tally } from './retry.js';
 import type { RetryPolicy } from './backoff.js';
+import { ConfigHold } from './config-hold.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const lines = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `evt_${i}`, type: 't', createdAt: '2026-12-02T00:00:00Z', data: {} }));
@@ -139,5 +140,58 @@ describe('deliverWithRetry, under a fake clock', () => {
     expect(await done).toBe(false);
     expect(tally).toEqual({ delivered: 0, deadLettered: 0 });
     expect(exporter.calls).toHaveLength(1);
+  });
+
+  it('holds a batch refused for the configuration: never dead-lettered, tried again at the longest interval past maxElapsedMs, reported once, delivered once it is taken', async () => {
+    const revoked = async () => {
+      throw new ConfigError('the key was revoked: check exporters.x.apiKey');
+    };
+    const exporter = scripted([revoked, revoked, revoked]);
+    const reported: string[] = [];
+    const hold = new ConfigHold((error) => reported.push(error.message));
+    const gate = new ExporterGate(4);
+    const tally: Tally = { delivered: 0, deadLettered: 0 };
+    const done = deliverWithRetry(createBatch({ lines: lines(3) }), tally, deps(exporter, { hold, gate, retry: { ...policy, maxElapsedMs: 1500 } }));
+    await vi.advanceTimersByTimeAsync(2500);
+    expect([hold.holding, gate.limit]).toEqual([true, 1]); // one request at a time while refused
+    await vi.runAllTimersAsync();
+    expect(await done).toBe(true);
+    expect(exporter.calls.map((c) => c.at)).toEqual([0, 1000, 2000, 3000]);
+    expect(dead).toEqual([]);
+    expect(tally).toEqual({ delivered: 3, deadLettered: 0 });
+    expect(reported).toEqual(['the key was revoked: check exporters.x.apiKey']);
+    expect(hold.holding).toBe(false);
+  });
+
+  it('holds the events rejected for the configuration and dead-letters only those refused for their content', async () => {
+    const exporter = scripted([async () => ({ rejected: [{ index: 0, error: new PermanentError('malformed') }, { index: 2, error: new ConfigError('table gone') }] })]);
+    const tally: Tally = { delivered: 0, deadLettered: 0 };
+    const done = deliverWithRetry(createBatch({ lines: lines(3) }), tally, deps(exporter, { hold: new ConfigHold(() => undefined) }));
+    await vi.runAllTimersAsync();
+    expect(await done).toBe(true);
+    expect(exporter.calls).toEqual([{ at: 0, count: 3 }, { at: 1000, count: 1 }]);
+    expect(dead).toEqual([{ at: 0, count: 1, reason: 'malformed' }]);
+    expect(tally).toEqual({ delivered: 2, deadLettered: 1 });
+  });
+
+  it('leaves a batch waiting to be tried again when the runner retires: nothing counted, for the successor to cut again', async () => {
+    const exporter = scripted([fail()]);
+    const retiring = new AbortController();
+    const tally: Tally = { delivered: 0, deadLettered: 0 };
+    const done = deliverWithRetry(createBatch({ lines: lines(2) }), tally, deps(exporter, { retiring: retiring.signal }));
+    await vi.advanceTimersByTimeAsync(10);
+    retiring.abort();
+    expect(await done).toBe(false);
+    expect([tally, exporter.calls.length]).toEqual([{ delivered: 0, deadLettered: 0 }, 1]);
+  });
+
+  it('tries a batch again whole when the exporter rejects an event it does not hold, counting nothing on that answer', async () => {
+    const exporter = scripted([async () => ({ rejected: [{ index: 7, error: new PermanentError('?') }] }), async () => ({ rejected: [{ index: 0, error: new PermanentError('a') }, { index: 0, error: new PermanentError('b') }] })]);
+    const tally: Tally = { delivered: 0, deadLettered: 0 };
+    const done = deliverWithRetry(createBatch({ lines: lines(2) }), tally, deps(exporter));
+    await vi.runAllTimersAsync();
+    expect(await done).toBe(true);
+    expect(exporter.calls.map((c) => c.count)).toEqual([2, 2, 2]);
+    expect([tally, dead]).toEqual([{ delivered: 2, deadLettered: 0 }, []]);
   });
 });

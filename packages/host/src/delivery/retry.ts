@@ -1,8 +1,10 @@
-import { isPermanent, isPushBack, retryAfterOf, type Batch, type Exporter, type Logger } from '@ferry/sdk';
+import { isConfigError, isPermanent, isPushBack, retryAfterOf, type Batch, type Exporter, type Logger, type RejectedEvent } from '@ferry/sdk';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
 import { AttemptTimeout, attemptWithTimeout } from './attempt.js';
 import { backoffDelay, type RetryPolicy } from './backoff.js';
+import type { ConfigHold } from './config-hold.js';
 import type { ExporterGate } from './gate.js';
+import { checkedRejections } from './rejections.js';
 import { wait } from './wait.js';
 
 /** Where a batch's outcomes are counted as they happen. */
@@ -22,8 +24,19 @@ export interface RetryDeps {
   readonly logger: Logger;
   /** Keeps events for good with the reason, counting them on the tally once kept. */
   readonly deadLetter: (batch: Batch, reason: string, tally: Tally) => Promise<void>;
+  /** Where a ConfigError is reported, once per streak (the batch itself is held, not dead-lettered). */
+  readonly hold?: ConfigHold;
+  /**
+   * Aborted when the runner retires (a reload replacing it): a batch waiting to be tried
+   * again is left uncommitted then, for the successor to cut again, instead of holding the
+   * reload until its next attempt.
+   */
+  readonly retiring?: AbortSignal;
   readonly random?: () => number;
 }
+
+/** Dead-lettered: refused for good, for the events' own sake (a ConfigError is the configuration's, and holds them). */
+const deadLetters = (error: Error) => isPermanent(error) && !isConfigError(error);
 
 function groupByReason(rejected: ReadonlyArray<{ index: number; error: Error }>): Array<{ message: string; indexes: number[] }> {
   const groups = new Map<string, number[]>();
@@ -42,7 +55,15 @@ function groupByReason(rejected: ReadonlyArray<{ index: number; error: Error }>)
  * permanent error dead-letters what it concerns. With `retry.maxElapsedMs`, it gives up —
  * dead-lettering with the last error — rather than sleep past that budget.
  *
- * Resolves true once finished, false when `stop` abandoned it (its events stay queued).
+ * A ConfigError (the destination refuses the exporter's configuration: a revoked key) is
+ * no verdict on the events: they are held — tried again no sooner than the policy's longest
+ * interval, whatever `maxElapsedMs` says, with the problem reported once to the log and
+ * `/status` — until the destination takes them or a reload with a fixed config replaces
+ * the exporter. Holding loses nothing; dead-lettering every batch against a bad key would
+ * empty the queue into letters someone must replay by hand.
+ *
+ * Resolves true once finished, false when `stop` abandoned it, or `retiring` found it
+ * waiting to be tried again (its events stay queued).
  */
 export async function deliverWithRetry(first: Batch, tally: Tally, deps: RetryDeps): Promise<boolean> {
   const { gate, retry, recorder, logger, stop } = deps;
@@ -56,34 +77,47 @@ export async function deliverWithRetry(first: Batch, tally: Tally, deps: RetryDe
     const began = performance.now();
     try {
       const result = await attemptWithTimeout(deps.exporter, batch, attempt, deps.timeoutMs, stop).finally(() => gate.releaseAttempt());
-      const rejected = result?.rejected ?? [];
+      // Checked before anything is counted: an index outside the batch is the exporter's bug, and the batch is tried again whole.
+      const rejected = checkedRejections(result, batch.count);
       const delivered = batch.count - rejected.length;
       recorder.add('sent', delivered);
       tally.delivered += delivered;
-      const notDelivered = rejected.find((r) => !isPermanent(r.error)) ?? rejected[0];
+      // What /status should hear: a refused configuration first, then a retryable failure, else the refusal.
+      const notDelivered = rejected.find((r) => isConfigError(r.error)) ?? rejected.find((r) => !isPermanent(r.error)) ?? rejected[0];
       recorder.attempted({ seconds: (performance.now() - began) / 1000, error: notDelivered?.error });
+      if (delivered > 0) deps.hold?.delivered();
       if (rejected.length === 0) {
         gate.succeeded();
         if (attempt > 1) logger.info('export succeeded after retries', { attempts: attempt, events: batch.count });
         return true;
       }
-      const retryable = rejected.filter((r) => !isPermanent(r.error));
-      for (const reason of groupByReason(rejected.filter((r) => isPermanent(r.error)))) await deps.deadLetter(batch.select(reason.indexes), reason.message, tally);
-      if (retryable.length === 0) {
+      const again: RejectedEvent[] = rejected.filter((r) => !deadLetters(r.error));
+      for (const reason of groupByReason(rejected.filter((r) => deadLetters(r.error)))) await deps.deadLetter(batch.select(reason.indexes), reason.message, tally);
+      if (again.length === 0) {
         gate.succeeded();
         return true;
       }
-      batch = batch.select(retryable.map((r) => r.index));
-      failure = (retryable[0] as { error: Error }).error;
+      batch = batch.select(again.map((r) => r.index));
+      failure = (again.find((r) => isConfigError(r.error)) ?? (again[0] as RejectedEvent)).error;
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
       if (stop.aborted && !(failure instanceof AttemptTimeout)) return false;
       recorder.attempted({ seconds: (performance.now() - began) / 1000, error: failure });
-      if (isPermanent(failure)) {
+      if (deadLetters(failure)) {
         gate.succeeded();
         await deps.deadLetter(batch, failure.message, tally);
         return true;
       }
+    }
+    if (isConfigError(failure)) {
+      deps.hold?.refused(failure);
+      // Every request would meet the same refusal: one at a time, at the longest interval.
+      gate.failed(true, undefined);
+      recorder.add('retried', batch.count);
+      const delay = Math.max(backoffDelay(retry, attempt, undefined, deps.random), retry.maxIntervalMs);
+      logger.debug('export refused for the configuration; the batch is held', { attempt, events: batch.count, retryInMs: delay, error: failure.message });
+      if (!(await pause(delay, deps))) return false;
+      continue;
     }
     const retryAfterMs = retryAfterOf(failure);
     gate.failed(isPushBack(failure) || failure instanceof AttemptTimeout, retryAfterMs);
@@ -96,6 +130,13 @@ export async function deliverWithRetry(first: Batch, tally: Tally, deps: RetryDe
     }
     const log = attempt === 1 || attempt % 10 === 0 ? logger.warn : logger.debug;
     log('export failed, retrying', { attempt, events: batch.count, retryInMs: delay, error: failure.message });
-    await wait(delay, stop);
+    if (!(await pause(delay, deps))) return false;
   }
+}
+
+/** Waits before the next attempt; false when the runner retires meanwhile (the batch is left for its successor). */
+async function pause(delay: number, deps: RetryDeps): Promise<boolean> {
+  const { stop, retiring } = deps;
+  await wait(delay, retiring === undefined ? stop : AbortSignal.any([stop, retiring]));
+  return retiring?.aborted !== true;
 }

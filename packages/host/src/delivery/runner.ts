@@ -7,6 +7,7 @@ import { BatchCutter } from './batch-cutter.js';
 import type { Books } from './books.js';
 import { CommitWindow } from './commit-window.js';
 import type { DeadLetterSink } from './dead-letters.js';
+import type { ConfigHold } from './config-hold.js';
 import type { ExporterGate } from './gate.js';
 import { queueExcess, queueLimited, shedOverflow } from './overflow.js';
 import type { DeliveryOptions } from './policy.js';
@@ -34,6 +35,8 @@ export interface RunnerOptions {
   readonly recorder: ComponentRecorder;
   readonly logger: Logger;
   readonly deadLetters: DeadLetterSink;
+  /** Where a ConfigError met at export is reported (batches meeting one are held, not dead-lettered). */
+  readonly hold?: ConfigHold;
   /**
    * False when the cursor reads a log of its own rather than the pipeline's (a dead-letter
    * replay): batches then carry no pipeline, since their sequence numbers are not the pipeline's.
@@ -214,6 +217,8 @@ export class ExporterRunner {
         recorder: this.#o.recorder,
         logger: this.#o.logger,
         deadLetter: (b, reason, tally) => this.#deadLetter(b, reason, tally),
+        ...(this.#o.hold === undefined ? {} : { hold: this.#o.hold }),
+        retiring: this.#noMoreBatches.signal,
       });
     } catch (error) {
       this.#o.logger.error('delivery of a batch failed unexpectedly; it stays queued', { error: (error as Error).message });

@@ -1,4 +1,4 @@
-import { defineExporter, PermanentError, RetryableError, Secret, Type, type Batch, type DeliveryProgress, type ExportResult } from '@ferry/sdk';
+import { ConfigError, defineExporter, PermanentError, RetryableError, Secret, Type, type Batch, type DeliveryProgress, type ExportResult } from '@ferry/sdk';
 
 /**
  * A destination inside the test process whose behaviour each test scripts: what it
@@ -8,7 +8,7 @@ import { defineExporter, PermanentError, RetryableError, Secret, Type, type Batc
 export interface ScriptedDestination {
   readonly received: Batch[];
   /** Answers for the next export calls, in order; when empty, accept. */
-  readonly script: Array<'ok' | 'retry' | 'permanent' | 'hang' | { retryAfterMs: number } | ((batch: Batch) => ExportResult | void)>;
+  readonly script: Array<'ok' | 'retry' | 'permanent' | 'config' | 'hang' | { retryAfterMs: number } | ((batch: Batch) => ExportResult | void)>;
   readonly lifecycle: string[];
   failStart?: Error;
   /** Thrown by create() (a component that cannot be made from its config). */
@@ -57,6 +57,7 @@ export default defineExporter({
         const step = target.script.shift() ?? 'ok';
         if (step === 'retry') throw new RetryableError('destination unavailable (scripted)');
         if (step === 'permanent') throw new PermanentError('destination refused the batch (scripted)');
+        if (step === 'config') throw new ConfigError('destination refused the API key (scripted): check exporters.memory.apiKey');
         if (step === 'hang') {
           await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
           throw new RetryableError('aborted');
