@@ -68,7 +68,7 @@ export class BigQueryExporter implements Exporter {
     try {
       return await this.#prepare(signal);
     } catch (error) {
-      // A table that turned out missing or forbidden: the component cannot work (the events are dead-lettered with the reason).
+      // A table that turned out missing or forbidden: the component cannot work until the config (or the table) is fixed; its events are held meanwhile.
       if (error instanceof ConfigError) this.#ctx.reportError(error);
       throw error;
     }
