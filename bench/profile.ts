@@ -24,6 +24,8 @@ interface Profile {
 
 const events = Number(process.env.BENCH_EVENTS ?? 400_000);
 const persistent = process.argv.includes('--persistent');
+const chained = process.argv.includes('--integrity');
+const chain = chained ? { integrity: { writerId: 'profile', secret: 'profile-chain-secret-0123' } } : {};
 const generator = await startGenerator({ apiKey: 'k', mode: 'pull', total: events, seed: 1, keepDelivered: false });
 const work = await scratch();
 const profiles = join(process.cwd(), '.tmp', 'profiles', String(Date.now()));
@@ -31,9 +33,9 @@ await mkdir(profiles, { recursive: true });
 const config = await work.config({
       ...(persistent ? { storage: { directory: join(work.dir, 'storage') } } : {}),
       receivers: { grantex: { url: generator.url, apiKey: 'k' } },
-      processors: { batch: { batchSize: 5000, flushIntervalMs: 200 } },
+      processors: { ...chain, batch: { batchSize: 5000, flushIntervalMs: 200 } },
       exporters: { file: { directory: join(work.dir, 'archive') } },
-      service: { pipelines: { events: { receivers: ['grantex'], processors: ['batch'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
+      service: { pipelines: { events: { receivers: ['grantex'], processors: [...Object.keys(chain), 'batch'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
 });
 // As the binary's shebang runs it, plus the profiler (which NODE_OPTIONS may not carry).
 const bin = join(ROOT, 'node_modules', '@ferry', 'cli', 'bin', 'ferry.js');

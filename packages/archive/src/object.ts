@@ -11,9 +11,10 @@ export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 const STAMP = `,"${ENVELOPE_FIELD}":{"v":${ENVELOPE_VERSION}}}`;
 
 /**
- * One archive record per event: the event as accepted, plus the envelope field Ferry adds
- * (`"ferry":{"v":1}`) unless a processor already set one (the integrity processor puts its
- * chain link there, with the version).
+ * One archive record per event: the event's stored text (as its source sent it), never
+ * decoded and re-encoded, with the envelope member Ferry adds (`"ferry":{"v":2}`) written in
+ * place of its closing brace — unless a processor already set one (the integrity processor
+ * puts its chain link there, with the version).
  */
 export function archiveLines(batch: Batch): string[] {
   // Decoding every line to look for the field would cost more than the write: hasEnvelope

@@ -10,7 +10,7 @@ import { ConfigError, RetryableError, createBatch } from '@ferry/sdk';
 import { configProblems, conformanceCases } from '@ferry/sdk/testkit';
 import definition from './index.js';
 import { attempt, createExporter, eventually, listFiles, makeBatch, makeEvents, RECEIVED_AT, tempDirectory } from './test-support.js';
-import { archiveLines } from '@ferry/archive';
+import { archiveLines, ENVELOPE_VERSION } from '@ferry/archive';
 import type { Batch } from '@ferry/sdk';
 
 /** What an archive object holds: each event with Ferry's envelope version. */
@@ -54,7 +54,7 @@ describe('exporter file: objects', () => {
     expect(await listFiles(dir.path)).toEqual([key]);
     const written = await readFile(join(dir.path, key));
     expect(written.equals(archiveBody(batch))).toBe(true);
-    expect(written.toString().split('\n').slice(0, -1).map((line) => JSON.parse(line))).toEqual(makeEvents(5).map((e) => ({ ...e, ferry: { v: 1 } })));
+    expect(written.toString().split('\n').slice(0, -1).map((line) => JSON.parse(line))).toEqual(makeEvents(5).map((e) => ({ ...e, ferry: { v: ENVELOPE_VERSION } })));
   });
 
   it('gzips objects that gunzip to exactly the batch NDJSON', async () => {

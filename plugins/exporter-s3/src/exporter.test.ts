@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { createBatch } from '@ferry/sdk';
 import { configProblems, conformanceCases } from '@ferry/sdk/testkit';
-import { archiveLines } from '@ferry/archive';
+import { archiveLines, ENVELOPE_VERSION } from '@ferry/archive';
 import s3 from './index.js';
 import { startS3Peer, type S3Peer } from './testing/index.js';
 import { events, exporterOn, send } from './testing/fixtures.js';
@@ -45,9 +45,9 @@ describe('the s3 exporter', () => {
     expect(object?.key).toBe(`plain/2026-03-01/12-00-01.234Z-000000000000000042-${batch.id.slice(0, 12)}.ndjson`);
     expect(object?.contentType).toBe('application/x-ndjson');
     expect(object?.contentEncoding).toBeUndefined();
-    expect(object?.metadata).toEqual({ 'ferry-envelope-version': '1', 'ferry-events': '3', 'ferry-first-seq': '42', 'ferry-batch-id': batch.id });
+    expect(object?.metadata).toEqual({ 'ferry-envelope-version': String(ENVELOPE_VERSION), 'ferry-events': '3', 'ferry-first-seq': '42', 'ferry-batch-id': batch.id });
     expect(object?.body.toString()).toBe(`${archiveLines(batch).join('\n')}\n`);
-    expect(object?.body.toString().split('\n').slice(0, -1).map((l) => JSON.parse(l))).toEqual(events(3).map((e) => ({ ...e, ferry: { v: 1 } })));
+    expect(object?.body.toString().split('\n').slice(0, -1).map((l) => JSON.parse(l))).toEqual(events(3).map((e) => ({ ...e, ferry: { v: ENVELOPE_VERSION } })));
   });
 
   it('gzips with Content-Encoding: gzip, and writes the hive and flat layouts', async () => {
@@ -66,7 +66,7 @@ describe('the s3 exporter', () => {
     await send(exporter({ prefix: 'large', compression: 'gzip' }), many);
     const put = peer.received.find((r) => r.key.startsWith('large/'));
     expect(put?.records.map((r) => r.id)).toEqual(many.events.map((e) => e.id));
-    expect(put?.records[0]).toEqual({ ...many.events[0], ferry: { v: 1 } });
+    expect(put?.records[0]).toEqual({ ...many.events[0], ferry: { v: ENVELOPE_VERSION } });
   });
 
   it('never turns a retried batch into two objects', async () => {
