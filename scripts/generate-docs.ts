@@ -8,6 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exporterSchema, loadPlugins, metricCatalogue } from '@ferry/host';
 import type { ComponentDefinition } from '@ferry/sdk';
+import { pluginOptionsSection, withOptionsSection } from '@ferry/sdk/docs';
 import { hostSections, optionTable } from './docs/tables.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -46,6 +47,13 @@ async function main(): Promise<void> {
     if (!origin.module.startsWith(join(ROOT, 'plugins'))) continue;
     const readme = join(dirname(dirname(origin.module)), 'README.md');
     await update(readme, (text) => replaceBetween(text, START, END, optionTable(schemaOf(definition)), readme));
+  }
+
+  // The plugin templates (`ferry new`): their READMEs carry the table their own test checks, made the way ferry-plugin-readme makes it.
+  for (const kind of ['receiver', 'processor', 'exporter']) {
+    const template = join(ROOT, 'packages', 'create-ferry-plugin', 'templates', kind);
+    const { default: definition } = (await import(join(template, 'src', 'index.ts'))) as { default: ComponentDefinition };
+    await update(join(template, 'README.md'), (text) => withOptionsSection(text, pluginOptionsSection(definition)));
   }
 
   const reference = [

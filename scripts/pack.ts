@@ -26,5 +26,5 @@ mkdirSync(destination, { recursive: true });
 const pnpm = process.env.npm_execpath;
 const [command, prefix] = pnpm !== undefined && /pnpm\.c?js$/.test(pnpm) ? [process.execPath, [pnpm]] : ['pnpm', []];
 execFileSync(command, [...prefix, '-r', '--filter', './packages/*', '--filter', './plugins/*', 'pack', '--pack-destination', destination], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-const tarballs = readdirSync(destination).filter((name) => /^ferry-.*\.tgz$/.test(name)).sort();
+const tarballs = readdirSync(destination).filter((name) => /^(ferry|create-ferry)-.*\.tgz$/.test(name)).sort();
 process.stdout.write(`packed ${tarballs.length} packages into ${destination}:\n${tarballs.map((t) => `  ${t}`).join('\n')}\n`);

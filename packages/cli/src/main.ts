@@ -67,6 +67,15 @@ program
   .option('--report <file>', 'also write the report as a self-contained HTML page, for auditors')
   .action(async (source: string, options: VerifyCommandOptions) => exitWith((await import('./commands/verify.js')).verify(source, options)));
 
+program
+  .command('new')
+  .description('write a new plugin package (receiver, processor or exporter) that builds, passes the SDK conformance kit and documents its options: the same as npm create ferry-plugin')
+  .argument('<kind>', 'receiver, processor or exporter')
+  .argument('<name>', 'its component type, such as acme_logs (the package is ferry-<kind>-acme-logs)')
+  .option('-d, --dir <folder>', 'where to write it (default: ./ferry-<kind>-<name>)')
+  .option('--sdk <range or tarball>', 'the @ferry/sdk dependency: a version range, or a packed tarball while Ferry is not on the npm registry')
+  .action(async (kind: string, name: string, options: { dir?: string; sdk?: string }) => exitWith((await import('./commands/new.js')).newPlugin(kind, name, options)));
+
 const dlq = program.command('dlq').description('dead letters: events an exporter could never deliver, kept on disk with the reason');
 dlq
   .command('list')
@@ -111,7 +120,8 @@ Examples:
   ferry                                   run ./${DEFAULT_CONFIG}
   ferry --config prod.json                run prod.json (the same as ferry run --config prod.json)
   ferry validate --config prod.json       check a config
-  ferry schema > ferry.schema.json        then "$schema": "./ferry.schema.json" in the config`,
+  ferry schema > ferry.schema.json        then "$schema": "./ferry.schema.json" in the config
+  ferry new exporter acme_logs            write a plugin package to start from`,
 );
 
 // `ferry components | head` closes the pipe early: that is not an error worth a stack trace.

@@ -11,7 +11,7 @@ function event(type: string, data: JsonObject = {}, extra: Record<string, string
 
 /** The processor exactly as the host builds it: schema defaults and checks, validate, then create. */
 function filterWith(config: unknown): (events: readonly FerryEvent[]) => readonly FerryEvent[] {
-  const processor = definition.create(createTestContext(resolveComponentConfig(definition, config) as never, { id: 'filter' }));
+  const processor = definition.create(createTestContext(resolveComponentConfig(definition, config), { id: 'filter' }));
   const process = processor.process;
   if (process === undefined) throw new Error('filter has no process step');
   return (events) => process.call(processor, events) as readonly FerryEvent[];

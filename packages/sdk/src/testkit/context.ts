@@ -4,7 +4,6 @@ import { compileConfigSchema } from '../validation.js';
 import type { ComponentContext, DeliveryProgress, EventConsumer, ExporterContext, Logger, RawDeadLetter, ReceiverContext } from '../component.js';
 import type { FerryEvent } from '../event.js';
 import type { ConfigProblem } from '../config-problem.js';
-import type { ComponentDefinition } from '../index.js';
 
 export interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -54,7 +53,7 @@ export function acceptsConfig(schema: TObject, config: unknown): boolean {
  * schema's, then — when the schema accepts them — the definition's own `validate`, run on
  * the options with defaults filled (as `ferry validate` and `ferry run` do). `[]`: accepted.
  */
-export function configProblems(definition: ComponentDefinition, config: unknown): string[] {
+export function configProblems(definition: ConfigurableDefinition<TObject>, config: unknown): string[] {
   const filled = structuredClone(config ?? {});
   const validate = compileConfigSchema(definition.configSchema);
   if (!validate(filled)) return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`);
@@ -74,11 +73,17 @@ function formatProblem(problem: ConfigProblem): string {
   return `${problem.path || '(options)'}: ${problem.problem}${problem.hint === undefined ? '' : ` — ${problem.hint}`}`;
 }
 
+/** What resolving a component's options needs of its definition (any kind). */
+export interface ConfigurableDefinition<Schema extends TObject> {
+  readonly configSchema: Schema;
+  validate(config: never): readonly ConfigProblem[];
+}
+
 /** The options as the host would hand them to `create`: defaults filled, checked by the schema and `validate`; throws when refused. */
-export function resolveComponentConfig(definition: ComponentDefinition, config: unknown): Readonly<Record<string, unknown>> {
+export function resolveComponentConfig<Schema extends TObject>(definition: ConfigurableDefinition<Schema>, config: unknown): Static<Schema> {
   const problems = configProblems(definition, config);
   if (problems.length > 0) throw new Error(`invalid config: ${problems.join('; ')}`);
-  return resolveConfig(definition.configSchema, config) as Readonly<Record<string, unknown>>;
+  return resolveConfig(definition.configSchema, config);
 }
 
 export function createTestContext<Config>(config: Config, options: TestContextOptions = {}): TestContext<Config> {
