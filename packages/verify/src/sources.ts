@@ -12,8 +12,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export interface ArchiveEntry {
   /** The key relative to the archive's root (S3: the whole key, prefix included). */
   readonly key: string;
-  /** Its file, for an archive in a directory (worker threads read it themselves). */
-  readonly path?: string;
   open(signal?: AbortSignal): Promise<Readable>;
 }
 
@@ -69,7 +67,7 @@ async function* walk(root: string, relative: string): AsyncGenerator<ArchiveEntr
   for (const { entry } of named) {
     const key = relative === '' ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory()) yield* walk(root, key);
-    else yield { key, path: join(root, key), open: async () => createReadStream(join(root, key), { highWaterMark: 1024 * 1024 }) };
+    else yield { key, open: async () => createReadStream(join(root, key), { highWaterMark: 1024 * 1024 }) };
   }
 }
 

@@ -1,31 +1,31 @@
+import type { Readable } from 'node:stream';
 import { parseArchiveKey } from '@ferry/archive';
 import { ChainChecker, type ChainCheckOptions } from './chain-check.js';
-import { Hashers, type LineResult } from './line-check.js';
-import { readObject, type ObjectResult } from './object-read.js';
-import { ObjectPool } from './object-pool.js';
+import { checkLineBytes, Hashers, type LineResult } from './line-check.js';
+import { ObjectDamage, readLines } from './lines.js';
 import type { Damage, VerifyReport } from './report.js';
-import { archiveEntries, type ArchiveEntry, type S3SourceOptions } from './sources.js';
+import { archiveEntries, type S3SourceOptions } from './sources.js';
 
 export interface VerifyOptions extends S3SourceOptions, ChainCheckOptions {
   /** Stops reading (the promise rejects with the signal's reason). */
   readonly signal?: AbortSignal;
-  /**
-   * Worker threads reading and checking objects of a directory archive in parallel (default:
-   * one per core, at most 4; 0: all on this thread). Objects of an S3 archive are fetched
-   * several at a time and checked on this thread.
-   */
-  readonly workers?: number;
 }
 
 const UNCHAINED_PLACES_KEPT = 20;
 const DAMAGE_KEPT = 1000;
+/**
+ * Objects opened ahead of the one being checked: their reads (and an S3 object's download)
+ * start early and fill their stream's buffer, at most its high-water mark (1 MiB), then
+ * wait. Decompression runs on libuv's threads while this thread checks lines.
+ */
+const OPEN_AHEAD = 3;
 
 /**
  * Reads every object of an archive in key order and checks each writer's hash chain record
- * by record. Objects are read, decompressed and their lines checked (decoded, hashes
- * recomputed) a few at a time, in parallel, while the chains are followed through the
- * results strictly in key order; at most `lookahead` objects are held, so memory stays
- * flat whatever the archive's size. See index.ts for what the report says.
+ * by record. The next few objects are opened (read, downloaded) while one is checked; each
+ * is then streamed, decompressed and checked line by line in key order, so memory stays
+ * flat whatever the archive's size: nothing is held per line beyond the chain's state. See
+ * index.ts for what the report says.
  */
 export async function verifyArchive(source: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const checker = new ChainChecker(options);
@@ -52,61 +52,49 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
   const count = (day: string): void => {
     perDay.set(day, (perDay.get(day) ?? 0) + 1);
   };
-
-  const apply = (key: string, object: ObjectResult): void => {
-    report.objects++;
-    for (let i = 0; i < object.results.length; i++) {
-      const found = object.results[i] as LineResult;
-      const line = i + 1;
-      if (found.kind === 'empty') continue;
-      if (found.kind === 'damage') {
-        damage({ key, line, problem: found.problem });
-        continue;
-      }
-      report.records++;
-      if (found.kind === 'unchained') {
-        report.unchained++;
-        if (report.unchainedAt.length < UNCHAINED_PLACES_KEPT) report.unchainedAt.push({ key, line });
-        count(found.day);
-        continue;
-      }
-      if (found.reformatted) report.reformatted++;
-      if (checker.check(found, { key, line }) !== 'duplicate') count(found.day);
+  const apply = (key: string, line: number, found: LineResult): void => {
+    if (found.kind === 'empty') return;
+    if (found.kind === 'damage') return damage({ key, line, problem: found.problem });
+    report.records++;
+    if (found.kind === 'unchained') {
+      report.unchained++;
+      if (report.unchainedAt.length < UNCHAINED_PLACES_KEPT) report.unchainedAt.push({ key, line });
+      return count(found.day);
     }
-    if (object.damage !== undefined) damage({ key, line: object.damage.line, problem: object.damage.problem });
+    if (found.reformatted) report.reformatted++;
+    if (checker.check(found, { key, line }) !== 'duplicate') count(found.day);
   };
 
   const hashers = new Hashers(options.secret);
-  const pool = ObjectPool.create(options.workers ?? ObjectPool.defaultSize(), options.secret);
-  const lookahead = Math.max(2, 2 * (options.workers ?? ObjectPool.defaultSize()));
-  const inFlight: Array<{ key: string; result: Promise<ObjectResult> }> = [];
-  const read = (entry: ArchiveEntry, gzip: boolean): Promise<ObjectResult> => {
-    if (pool !== undefined && entry.path !== undefined) return pool.read(entry.path, gzip);
-    return entry.open(options.signal).then(
-      (body) => readObject(body, gzip, hashers),
-      (error: unknown) => ({ results: [], damage: { line: 0, problem: `the object cannot be read: ${(error as Error).message}` } }),
-    );
+  const check = async (key: string, gzip: boolean, body: Promise<Readable>): Promise<void> => {
+    report.objects++;
+    try {
+      await readLines(await body, gzip, (bytes, line) => apply(key, line, checkLineBytes(bytes, hashers)));
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      if (error instanceof ObjectDamage) damage({ key, line: error.line, problem: `the object is damaged: ${error.message}` });
+      else damage({ key, line: 0, problem: `the object cannot be read: ${(error as Error).message}` });
+    }
   };
-  try {
-    for await (const entry of archiveEntries(source, options)) {
-      options.signal?.throwIfAborted();
-      const parsed = parseArchiveKey(entry.key);
-      if (parsed === undefined) {
-        report.ignored++;
-        continue;
-      }
-      inFlight.push({ key: entry.key, result: read(entry, parsed.compression === 'gzip') });
-      if (inFlight.length >= lookahead) {
-        const next = inFlight.shift() as (typeof inFlight)[number];
-        apply(next.key, await next.result);
-      }
+  const ahead: Array<{ key: string; gzip: boolean; body: Promise<Readable> }> = [];
+  for await (const entry of archiveEntries(source, options)) {
+    options.signal?.throwIfAborted();
+    const parsed = parseArchiveKey(entry.key);
+    if (parsed === undefined) {
+      report.ignored++;
+      continue;
     }
-    for (const next of inFlight.splice(0)) {
-      options.signal?.throwIfAborted();
-      apply(next.key, await next.result);
+    const body = entry.open(options.signal);
+    body.catch(() => undefined); // reported when its turn comes
+    ahead.push({ key: entry.key, gzip: parsed.compression === 'gzip', body });
+    if (ahead.length > OPEN_AHEAD) {
+      const next = ahead.shift() as (typeof ahead)[number];
+      await check(next.key, next.gzip, next.body);
     }
-  } finally {
-    await pool?.close();
+  }
+  for (const next of ahead.splice(0)) {
+    options.signal?.throwIfAborted();
+    await check(next.key, next.gzip, next.body);
   }
 
   checker.finish();
