@@ -33,10 +33,20 @@ export function parseS3Url(source: string): { bucket: string; prefix: string } |
   return match ? { bucket: match[1] as string, prefix: match[2] ?? '' } : undefined;
 }
 
-/** A directory path or `s3://bucket/prefix`: its objects in key order, listed as they are read. */
-export function archiveEntries(source: string, options: S3SourceOptions = {}): AsyncGenerator<ArchiveEntry> {
+/**
+ * A directory path or `s3://bucket/prefix`: its objects in key order, listed as they are
+ * read. An object may be opened ahead and read after the listing has ended, so what the
+ * listing holds (an S3 client and its sockets) lives until `close()`, never less.
+ */
+export interface ArchiveListing extends AsyncIterable<ArchiveEntry> {
+  close(): void;
+}
+
+export function archiveEntries(source: string, options: S3SourceOptions = {}): ArchiveListing {
   const s3 = parseS3Url(source);
-  return s3 ? s3Entries(s3.bucket, s3.prefix, options) : directoryEntries(source);
+  if (s3 === undefined) return { [Symbol.asyncIterator]: () => directoryEntries(source), close: () => undefined };
+  const client = createReadClient(options);
+  return { [Symbol.asyncIterator]: () => s3Entries(client, s3.bucket, s3.prefix), close: () => client.destroy() };
 }
 
 /**
@@ -86,29 +96,24 @@ export function createReadClient(options: S3SourceOptions): S3Client {
 }
 
 /** The objects under an S3 prefix, in key order (as ListObjectsV2 returns them), a page of 1000 at a time. */
-async function* s3Entries(bucket: string, prefix: string, options: S3SourceOptions): AsyncGenerator<ArchiveEntry> {
-  const client = createReadClient(options);
-  try {
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      } catch (error) {
-        const name = (error as Error).name;
-        const hint = name === 'AccessDenied' ? ' (verify needs s3:ListBucket and s3:GetObject)' : '';
-        throw new SourceError(`cannot list s3://${bucket}/${prefix}: ${name}: ${(error as Error).message}${hint}`, { cause: error });
-      }
-      for (const item of page.Contents ?? []) {
-        const key = item.Key as string;
-        yield {
-          key,
-          open: async (signal) => (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {})).Body as Readable,
-        };
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-  } finally {
-    client.destroy();
-  }
+async function* s3Entries(client: S3Client, bucket: string, prefix: string): AsyncGenerator<ArchiveEntry> {
+  let token: string | undefined;
+  do {
+    let page;
+    try {
+      page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    } catch (error) {
+      const name = (error as Error).name;
+      const hint = name === 'AccessDenied' ? ' (verify needs s3:ListBucket and s3:GetObject)' : '';
+      throw new SourceError(`cannot list s3://${bucket}/${prefix}: ${name}: ${(error as Error).message}${hint}`, { cause: error });
+    }
+    for (const item of page.Contents ?? []) {
+      const key = item.Key as string;
+      yield {
+        key,
+        open: async (signal) => (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {})).Body as Readable,
+      };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
 }

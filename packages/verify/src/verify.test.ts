@@ -336,6 +336,15 @@ describe('verifyArchive on an S3-compatible server', () => {
     await expect(verifyArchive('s3://no-such-bucket/grantex-events', options)).rejects.toThrow(/^cannot list s3:\/\/no-such-bucket\/grantex-events: NoSuchBucket/);
   });
 
+  it('reads the last objects of a listing to their end while they are still downloading (objects larger than a socket holds)', async () => {
+    const w = chain('big-writer');
+    const keys = await archive.write(linked(w, [3000, 3000, 3000, 3000, 3000, 3000]));
+    for (const key of keys) await peer.client.send(new PutObjectCommand({ Bucket: 'audit-archive', Key: `big/${key}`, Body: await readFile(join(archive.dir, key)) }));
+    const report = await verifyArchive('s3://audit-archive/big', { endpoint: peer.endpoint, forcePathStyle: true, credentials: { accessKeyId: peer.accessKeyId, secretAccessKey: peer.secretAccessKey } });
+    expect(report.damaged).toEqual([]);
+    expect(report).toMatchObject({ ok: true, objects: 6, records: 18_000 });
+  });
+
   it('reads a gzip object that is not truncated but corrupt as damaged, not as tampering', async () => {
     await archive.write(linked(chain('w1'), [5]));
     await peer.client.send(new PutObjectCommand({ Bucket: 'audit-archive', Key: 'other/2026-03-01/12-00-00.000Z-000000000000000000-abc.ndjson.gz', Body: gzipSync(Buffer.from('x')).fill(7, 12) }));

@@ -77,24 +77,30 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
     }
   };
   const ahead: Array<{ key: string; gzip: boolean; body: Promise<Readable> }> = [];
-  for await (const entry of archiveEntries(source, options)) {
-    options.signal?.throwIfAborted();
-    const parsed = parseArchiveKey(entry.key);
-    if (parsed === undefined) {
-      report.ignored++;
-      continue;
+  const listing = archiveEntries(source, options);
+  try {
+    for await (const entry of listing) {
+      options.signal?.throwIfAborted();
+      const parsed = parseArchiveKey(entry.key);
+      if (parsed === undefined) {
+        report.ignored++;
+        continue;
+      }
+      const body = entry.open(options.signal);
+      body.catch(() => undefined); // reported when its turn comes
+      ahead.push({ key: entry.key, gzip: parsed.compression === 'gzip', body });
+      if (ahead.length > OPEN_AHEAD) {
+        const next = ahead.shift() as (typeof ahead)[number];
+        await check(next.key, next.gzip, next.body);
+      }
     }
-    const body = entry.open(options.signal);
-    body.catch(() => undefined); // reported when its turn comes
-    ahead.push({ key: entry.key, gzip: parsed.compression === 'gzip', body });
-    if (ahead.length > OPEN_AHEAD) {
-      const next = ahead.shift() as (typeof ahead)[number];
+    for (const next of ahead.splice(0)) {
+      options.signal?.throwIfAborted();
       await check(next.key, next.gzip, next.body);
     }
-  }
-  for (const next of ahead.splice(0)) {
-    options.signal?.throwIfAborted();
-    await check(next.key, next.gzip, next.body);
+  } finally {
+    // Only now: the objects opened ahead were still downloading when the listing ended.
+    listing.close();
   }
 
   checker.finish();
