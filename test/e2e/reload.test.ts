@@ -134,7 +134,8 @@ describe('hot reload through the binary, under load', () => {
     });
     const file = await ws.config(config(10));
     const run = ferry(['run', '--watch', '--config', file]);
-    await run.waitFor('listening for webhook deliveries');
+    // A change saved before the watch begins is not seen: the collector starts first.
+    await run.waitFor(`watching ${file}`);
     await ws.config(config(20));
     await run.waitFor('config reloaded', 30_000);
     expect(run.stderr()).toContain('restarted exporter file');

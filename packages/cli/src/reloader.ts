@@ -105,6 +105,7 @@ export class ConfigReloader {
       this.#settle = setTimeout(() => void this.request(), WATCH_SETTLE_MS);
     });
     this.#watcher.unref();
+    this.#logger.info(`watching ${this.#file}: a saved change reloads it`);
   }
 
   close(): void {
