@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { startGenerator, type GeneratorServer } from '@ferry/generator';
 import { ferry, FERRY_BIN, ROOT, runFerry } from '../support/ferry-process.js';
 import { eventually } from '../support/archive.js';
@@ -55,6 +56,24 @@ describe('the ferry command', () => {
     expect(lines).toContain('exporters.file.compression: not an allowed value — expected one of "none", "gzip", found "zip"');
     expect(lines).toContain('service.pipelines.events.exporters[1]: "fiel" is not a configured exporter — did you mean "file"?');
     expect(lines).not.toContain('sk_live_must_not_leak');
+  });
+
+  it('validate: a start with the compiled validators cached says exactly what a first start says, and FERRY_CACHE_DIR=off keeps none', async () => {
+    const broken = { ...valid, processors: { batch: { batchSize: 0, flushIntervalMs: 'soon' } }, exporters: { file: { compression: 'zip', directory: 7 } } };
+    const file = await ws.config(broken, 'cached.json');
+    const cache = join(ws.dir, 'schema-cache');
+    const first = await ferry(['validate', '--config', file], { env: { FERRY_CACHE_DIR: cache } });
+    expect(first.status).toBe(2);
+    expect(first.stderr).toContain('processors.batch.batchSize: too small');
+    const cached = await readdir(join(cache, 'schemas'));
+    expect(cached.length).toBeGreaterThan(0);
+    const second = await ferry(['validate', '--config', file], { env: { FERRY_CACHE_DIR: cache } });
+    expect(second).toMatchObject({ status: first.status, stdout: first.stdout, stderr: first.stderr });
+    expect(await readdir(join(cache, 'schemas'))).toEqual(cached);
+    const off = join(ws.dir, 'no-cache');
+    const uncached = await ferry(['validate', '--config', file], { env: { FERRY_CACHE_DIR: 'off', XDG_CACHE_HOME: off } });
+    expect(uncached.stderr).toBe(first.stderr);
+    expect(existsSync(off)).toBe(false);
   });
 
   it('validate: the components\' own checks too (a redact path, a filter regex), without running anything', async () => {

@@ -3,6 +3,7 @@ import { EXIT } from '../exit-codes.js';
 import { formatCount } from '../format.js';
 import { reportFailure } from '../output.js';
 import { pluginSearchPath } from '../plugins.js';
+import { useSchemaCache } from '../schema-cache.js';
 
 /** Replay sends through the exporters, so it needs their settings and the storage; nothing of the receivers. */
 const usedByReplay = (path: string) => path.startsWith('exporters.') || path.startsWith('storage.');
@@ -10,6 +11,7 @@ const usedByReplay = (path: string) => path.startsWith('exporters.') || path.sta
 async function storageOf(config: string): Promise<{ directory: string } | number> {
   try {
     // Listing only reads the storage directory: no receiver's or exporter's secret is needed.
+    useSchemaCache();
     const loaded = await loadConfig({ file: config, discoverFrom: pluginSearchPath(), envRequiredAt: () => false });
     if (loaded.config.storage === undefined) {
       process.stderr.write('ferry: this config has no "storage": dead letters are only logged, not kept\n');
@@ -62,6 +64,7 @@ export async function dlqList(options: { config: string; json?: boolean }): Prom
 /** `ferry dlq replay`: sends dead letters again (the collector must be stopped). */
 export async function dlqReplay(options: { config: string; exporter?: string; timeout: string }): Promise<number> {
   try {
+    useSchemaCache();
     const loaded = await loadConfig({ file: options.config, discoverFrom: pluginSearchPath(), envRequiredAt: usedByReplay });
     const logger = createLogger({ level: 'info', format: 'auto', terminal: new Terminal(), secrets: loaded.secrets });
     const results = await replayDeadLetters({ loaded, ...(options.exporter ? { exporter: options.exporter } : {}), logger, timeoutMs: Number(options.timeout) * 1000 });

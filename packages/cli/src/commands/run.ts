@@ -8,6 +8,7 @@ import { ConfigReloader } from '../reloader.js';
 import { hadStoredData, startingReport } from '../starting.js';
 import { closingSummary } from '../summary.js';
 import { runTelemetry } from '../telemetry.js';
+import { useSchemaCache } from '../schema-cache.js';
 
 export interface RunOptions {
   readonly config: string;
@@ -26,6 +27,7 @@ const CLOSE_GRACE_MS = 5_000;
 export async function run(options: RunOptions): Promise<number> {
   let loaded;
   try {
+    useSchemaCache();
     loaded = await loadConfig({ file: options.config, discoverFrom: pluginSearchPath() });
   } catch (error) {
     return reportFailure(error);

@@ -2,6 +2,7 @@ import { loadConfig } from '@ferry/host';
 import { EXIT } from '../exit-codes.js';
 import { reportFailure } from '../output.js';
 import { pluginSearchPath } from '../plugins.js';
+import { useSchemaCache } from '../schema-cache.js';
 
 /**
  * `ferry validate`: the same checks `run` makes, without starting anything. Secrets usually
@@ -10,6 +11,7 @@ import { pluginSearchPath } from '../plugins.js';
  */
 export async function validate(options: { config: string }): Promise<number> {
   try {
+    useSchemaCache();
     const loaded = await loadConfig({ file: options.config, discoverFrom: pluginSearchPath(), envRequiredAt: () => false });
     const pipelines = Object.keys(loaded.config.service.pipelines);
     for (const warning of loaded.warnings) process.stderr.write(`ferry: warning: ${warning}\n`);

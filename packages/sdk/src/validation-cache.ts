@@ -1,0 +1,62 @@
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Where compiled config validators are kept between starts (ajv's generated code, one file
+ * per schema hash). Code read from here is run, so the directory is used only when it
+ * belongs to this user and nobody else can write to it; anything wrong with it (missing,
+ * unwritable, foreign, damaged) costs a compile, never an error.
+ */
+let directory: string | undefined;
+
+/** Turns the cache on in `dir` (created 0700 when missing), or off with undefined. */
+export function setSchemaCacheDirectory(dir: string | undefined): void {
+  directory = dir === undefined ? undefined : usable(dir) ? dir : undefined;
+}
+
+export function schemaCacheDirectory(): string | undefined {
+  return directory;
+}
+
+function usable(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = statSync(dir);
+    return stat.isDirectory() && (process.getuid === undefined || stat.uid === process.getuid()) && (stat.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function fileOf(key: string): string | undefined {
+  return directory === undefined ? undefined : join(directory, `${key}.cjs`);
+}
+
+export function readCachedCode(key: string): string | undefined {
+  const file = fileOf(key);
+  if (file === undefined) return undefined;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const stat = fstatSync(fd);
+    if ((process.getuid !== undefined && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export function writeCachedCode(key: string, code: string): void {
+  const file = fileOf(key);
+  if (file === undefined) return;
+  const partial = `${file}.${process.pid}.tmp`;
+  try {
+    // Whole or not at all: another Ferry starting at the same time reads either nothing or all of it.
+    writeFileSync(partial, code, { mode: 0o600 });
+    renameSync(partial, file);
+  } catch {
+    // A full or read-only disk: the next start compiles again.
+  }
+}

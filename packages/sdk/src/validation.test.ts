@@ -1,0 +1,102 @@
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FilePath, Secret, StringEnum, Type } from './schema.js';
+import { compileConfigSchema, forgetCompiledSchemas } from './validation.js';
+import { setSchemaCacheDirectory } from './validation-cache.js';
+
+// Every kind of check a config meets: formats, defaults, coercion of env strings, enums, patterns, secrets, nesting.
+const schema = Type.Object(
+  {
+    url: Type.String({ format: 'uri' }),
+    apiKey: Secret(Type.String({ minLength: 4 })),
+    directory: FilePath(Type.String()),
+    batchSize: Type.Integer({ minimum: 1, default: 100 }),
+    compression: StringEnum(['gzip', 'none'], { default: 'gzip' }),
+    id: Type.String({ pattern: '^[a-z]+$' }),
+    retry: Type.Object({ initialIntervalMs: Type.Integer({ default: 100 }), enabled: Type.Boolean({ default: true }) }, { default: {}, additionalProperties: false }),
+    tags: Type.Array(Type.String({ format: 'hostname' }), { maxItems: 2 }),
+  },
+  { additionalProperties: false },
+);
+
+const inputs: unknown[] = [
+  { url: 'https://example.com/x', apiKey: 'abcd', directory: '/tmp/a', id: 'abc', tags: ['a.example'] },
+  { url: 'https://example.com/x', apiKey: 'abcd', directory: '/tmp/a', id: 'abc', tags: [], batchSize: '250', retry: { enabled: 'false' } },
+  { url: 'not a url', apiKey: 'ab', directory: 7, batchSize: 0, compression: 'zip', id: 'ABC', retry: { initialIntervalMs: 'soon', extra: 1 }, tags: ['-bad-', 'b', 'c'], unknown: true },
+  {},
+];
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  setSchemaCacheDirectory(undefined);
+  forgetCompiledSchemas();
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function cacheDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-schema-cache-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return join(dir, 'schemas');
+}
+
+/** What a validator makes of each input: the verdict, the input as defaults and coercion left it, every error with its schema. */
+function outcomes(validate: ReturnType<typeof compileConfigSchema>): unknown[] {
+  return inputs.map((input) => {
+    const data = structuredClone(input);
+    const ok = validate(data);
+    // As JSON: a cached validator's schemas are JSON copies without TypeBox's symbol keys, which nothing reading errors uses.
+    return JSON.parse(JSON.stringify({ ok, data, errors: validate.errors ?? null })) as unknown;
+  });
+}
+
+describe('compileConfigSchema with a cache of compiled validators', () => {
+  it('a validator read back from the cache answers exactly as a freshly compiled one: verdicts, defaults, coercion and every error with its schemas', async () => {
+    const fresh = outcomes(compileConfigSchema(schema));
+    forgetCompiledSchemas();
+    const dir = await cacheDir();
+    setSchemaCacheDirectory(dir);
+    const writing = outcomes(compileConfigSchema(schema));
+    expect(await readdir(dir)).toHaveLength(1);
+    forgetCompiledSchemas();
+    const reading = outcomes(compileConfigSchema(schema));
+    expect(writing).toEqual(fresh);
+    expect(reading).toEqual(fresh);
+    expect((fresh[2] as { errors: unknown[] }).errors.length).toBeGreaterThan(8);
+  });
+
+  it('compiles again when a cache entry is damaged, and rewrites it', async () => {
+    const fresh = outcomes(compileConfigSchema(schema));
+    forgetCompiledSchemas();
+    const dir = await cacheDir();
+    setSchemaCacheDirectory(dir);
+    compileConfigSchema(schema);
+    const [file] = await readdir(dir);
+    await writeFile(join(dir, file as string), 'module.exports = (', { mode: 0o600 });
+    forgetCompiledSchemas();
+    expect(outcomes(compileConfigSchema(schema))).toEqual(fresh);
+    expect(await readFile(join(dir, file as string), 'utf8')).toContain('module.exports');
+    expect((await readFile(join(dir, file as string), 'utf8')).length).toBeGreaterThan(1000);
+  });
+
+  it('does not run code from a directory or file others can write to', async () => {
+    const dir = await cacheDir();
+    setSchemaCacheDirectory(dir);
+    compileConfigSchema(schema);
+    const [file] = await readdir(dir);
+    // An entry that accepts anything: run when it is this user's own (which shows the cache is read) …
+    await writeFile(join(dir, file as string), 'module.exports = () => true;', { mode: 0o600 });
+    forgetCompiledSchemas();
+    expect(compileConfigSchema(schema)({})).toBe(true);
+    // … and not once others could have written it.
+    await chmod(join(dir, file as string), 0o666);
+    forgetCompiledSchemas();
+    expect(compileConfigSchema(schema)({})).toBe(false);
+    forgetCompiledSchemas();
+    await chmod(dir, 0o777);
+    setSchemaCacheDirectory(dir);
+    await chmod(join(dir, file as string), 0o600);
+    expect(compileConfigSchema(schema)({})).toBe(false);
+  });
+});
