@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { pino, type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { Logger } from '@ferry/sdk';
 import type { Terminal } from './terminal.js';
 
@@ -69,7 +70,9 @@ export function createLogger(options: LoggerOptions): Logger {
       done();
     },
   });
-  const destination = readable
+  // pino-pretty (thirty modules) is loaded only for a terminal, not for a service's JSON logs.
+  const pretty = readable ? (createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty) : undefined;
+  const destination = pretty
     ? pretty({ sync: true, colorize: options.terminal.isTTY && !process.env.NO_COLOR, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', destination: stream })
     : { write };
   const logger = pino({ level: options.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
