@@ -204,14 +204,20 @@ describe('beyond one process: edge → JetStream → core, through the real bina
       const bucket = t.name('leases');
       t.own(`KV_${bucket}`);
       const leaseMs = 2000;
+      const telemetry = { a: await freePort(), b: await freePort() };
+      /** The role /status gives this instance's receiver. */
+      const roleOf = async (name: 'a' | 'b') => {
+        const status = (await (await fetch(`http://127.0.0.1:${telemetry[name]}/status`)).json()) as { components: Record<string, { components: Record<string, { role?: string }> }> };
+        return status.components['pipeline:events']?.components['receiver:grantex']?.role;
+      };
       const configs = await Promise.all(
-        ['a', 'b'].map((name) =>
+        (['a', 'b'] as const).map((name) =>
           ws.config(
             {
               storage: { directory: join(ws.dir, `storage-${name}`) },
               receivers: { grantex: { url: source.url, apiKey: 'k', reconnect: { initialDelayMs: 50, maxDelayMs: 200 }, leaderElection: { nats: { servers: TEST_SERVERS }, bucket, leaseMs } } },
               exporters: { file: { directory: join(ws.dir, `archive-${name}`), flushIntervalMs: 50 } },
-              service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, shutdownTimeoutMs: 5000, telemetry: { logs: { format: 'json' } } },
+              service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, shutdownTimeoutMs: 5000, telemetry: { logs: { format: 'json' }, address: `127.0.0.1:${telemetry[name]}` } },
             },
             `${name}.json`,
           ),
@@ -230,6 +236,7 @@ describe('beyond one process: edge → JetStream → core, through the real bina
       }
       expect(runs.b.stderr()).not.toContain('leader: this instance');
       expect((await archivedEvents(archive('a'))).length).toBeGreaterThan(0);
+      expect([await roleOf('a'), await roleOf('b')]).toEqual(['leader', 'standby']);
 
       // kill -9 the leader: b takes over once a's lease expires (no release), within the lease and a retry.
       runs.a?.signal('SIGKILL');
@@ -246,6 +253,7 @@ describe('beyond one process: edge → JetStream → core, through the real bina
       runs.b.signal('SIGCONT');
       await runs.b.waitFor('standby: stopping the receiver');
       await eventually(() => source.streams === 1, 'b\'s stream closed');
+      expect([await roleOf('a'), await roleOf('b')]).toEqual(['leader', 'standby']);
 
       // A reload that restarts the elected receiver releases the lease and campaigns afresh: one leader again, never two.
       const leaderLines = () => ['a', 'b'].reduce((n, name) => n + (runs[name]?.stderr().split('leader: this instance holds the lease').length ?? 1) - 1, 0);

@@ -164,7 +164,15 @@ export function buildReceiver(
     deadLetter: receiverDeadLetters(config.storage?.directory, id, logger, env.signal),
   };
   const instance = create('receiver', id, () =>
-    election === undefined ? definition.create(context) : electedReceiver({ id, election, logger, create: (next) => definition.create({ ...context, next }), next: context.next, reportError: context.reportError }),
+    election === undefined ? definition.create(context) : electedReceiver({
+          id,
+          election,
+          logger,
+          create: (next) => definition.create({ ...context, next }),
+          next: context.next,
+          reportError: context.reportError,
+          onRole: (role) => env.telemetry.observer?.role?.(id, role),
+        }),
   );
   return { id, component: new GuardedComponent(label('receiver', id), instance), recorder, pipelines };
 }

@@ -18,6 +18,8 @@ export interface ElectedReceiverInput {
   readonly create: (next: EventConsumer) => Receiver;
   readonly next: EventConsumer;
   readonly reportError: (error: Error) => void;
+  /** Told `standby` at once, then each change of role (for /status). */
+  readonly onRole?: (role: 'leader' | 'standby') => void;
 }
 
 /**
@@ -33,6 +35,7 @@ export function electedReceiver(input: ElectedReceiverInput): Receiver {
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+  input.onRole?.('standby');
   return new ElectedReceiver({
     path: `receivers.${input.id}`,
     timings,
@@ -41,5 +44,6 @@ export function electedReceiver(input: ElectedReceiverInput): Receiver {
     next: input.next,
     logger: input.logger,
     reportError: input.reportError,
+    ...(input.onRole === undefined ? {} : { onRole: input.onRole }),
   });
 }

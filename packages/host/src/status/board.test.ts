@@ -71,6 +71,17 @@ describe('the status board', () => {
     expect(b.readiness([{ ...events, receivers: ['webhook'] }]).ready).toBe(true);
   });
 
+  it('shows a receiver under leader election as leader or standby, and a standby is healthy and ready (it waits by design)', () => {
+    const { b } = board();
+    b.setPhase('running');
+    b.role('grantex', 'standby');
+    expect(component(b.tree([events]), 'receiver:grantex')).toMatchObject({ status: 'ok', healthy: true, role: 'standby' });
+    expect(component(b.tree([events]), 'receiver:webhook')).not.toHaveProperty('role');
+    expect(b.readiness([events]).ready).toBe(true);
+    b.role('grantex', 'leader');
+    expect(component(b.tree([events]), 'receiver:grantex')).toMatchObject({ role: 'leader' });
+  });
+
   it('a pipeline whose log cannot take events is a recoverable error, and not ready, while that lasts', () => {
     const { b, tick } = board();
     b.setPhase('running');

@@ -1,5 +1,5 @@
 import type { ComponentKind } from '@ferry/sdk';
-import type { AttemptOutcome, ComponentObserver } from '../telemetry/metrics.js';
+import type { AttemptOutcome, ComponentObserver, ReceiverRole } from '../telemetry/metrics.js';
 import { leaf, rollUp, type Condition, type Status, type StatusNode } from './rollup.js';
 
 /** The collector's lifecycle as the status board sees it. */
@@ -51,6 +51,7 @@ export class StatusBoard implements ComponentObserver {
   #phaseSince: number;
   readonly #conditions = new Map<string, Condition>();
   readonly #pipelineProblems = new Map<string, Condition>();
+  readonly #roles = new Map<string, ReceiverRole>();
 
   constructor(options: { recoveryDurationMs: number; now?: () => number }) {
     this.#recoveryDurationMs = options.recoveryDurationMs;
@@ -87,6 +88,10 @@ export class StatusBoard implements ComponentObserver {
     if (this.#conditions.get(key)?.status === 'recoverable_error') this.#conditions.delete(key);
   }
 
+  role(receiver: string, role: ReceiverRole): void {
+    this.#roles.set(`receiver:${receiver}`, role);
+  }
+
   #set(key: string, status: Status, error: string): void {
     const current = this.#conditions.get(key);
     // A streak keeps its start; a worse status starts a new one.
@@ -96,8 +101,10 @@ export class StatusBoard implements ComponentObserver {
 
   #component(key: string, now: number): StatusNode {
     const condition = this.#conditions.get(key);
-    if (condition !== undefined && this.#phase !== 'stopped') return leaf(condition, now, this.#recoveryDurationMs);
-    return leaf({ status: PHASE_STATUS[this.#phase], since: this.#phaseSince }, now, this.#recoveryDurationMs);
+    const node =
+      condition !== undefined && this.#phase !== 'stopped' ? leaf(condition, now, this.#recoveryDurationMs) : leaf({ status: PHASE_STATUS[this.#phase], since: this.#phaseSince }, now, this.#recoveryDurationMs);
+    const role = this.#roles.get(key);
+    return role === undefined ? node : { ...node, role };
   }
 
   #pipelineProblem(pipeline: PipelineShape, now: number): StatusNode | undefined {

@@ -15,6 +15,8 @@ export interface StatusNode {
   readonly since: string;
   /** The last error, for an error status (named by component when rolled up). */
   readonly error?: string;
+  /** A receiver under leader election: whether this instance reads (`leader`) or waits (`standby`). */
+  readonly role?: 'leader' | 'standby';
   readonly components?: Readonly<Record<string, StatusNode>>;
 }
 

@@ -43,7 +43,11 @@ export interface ComponentObserver {
   attempted(exporter: string, outcome: AttemptOutcome): void;
   /** A receiver's events were accepted by its pipelines. */
   accepted(receiver: string): void;
+  /** A receiver under leader election became the leader (it reads) or a standby (it waits). */
+  role?(receiver: string, role: ReceiverRole): void;
 }
+
+export type ReceiverRole = 'leader' | 'standby';
 
 export interface TelemetryOptions {
   readonly observer?: ComponentObserver;
