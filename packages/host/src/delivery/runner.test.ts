@@ -32,7 +32,7 @@ function destination(fail: (batch: Batch, attempt: number) => Error | undefined)
   return { exporter, log, timeline, peak: () => peak };
 }
 
-async function run(exporter: Exporter, events: number) {
+async function run(exporter: Exporter, events: number, retry = { initialIntervalMs: 20, maxIntervalMs: 40, multiplier: 2, maxElapsedMs: 0 }) {
   const log = new MemoryLog({ maxBytes: 64 * 1024 * 1024 });
   const cursor = log.cursor('x');
   const runner = new ExporterRunner({
@@ -44,7 +44,7 @@ async function run(exporter: Exporter, events: number) {
     endSeq: () => log.endSeq,
     accepted: () => log.endSeq,
     nextAppend: () => log.nextAppend(),
-    delivery: { batch: { batchSize: 10, maxBatchBytes: 1e9, flushIntervalMs: 1 }, timeoutMs: 10_000, maxInFlight: 4, retry: { initialIntervalMs: 20, maxIntervalMs: 40, multiplier: 2, maxElapsedMs: 0 }, queue: { whenFull: 'block' } },
+    delivery: { batch: { batchSize: 10, maxBatchBytes: 1e9, flushIntervalMs: 1 }, timeoutMs: 10_000, maxInFlight: 4, retry, queue: { whenFull: 'block' } },
     recorder: new Telemetry().component('exporter', 'x', 'events'),
     logger: quiet,
     deadLetters: new LoggedDeadLetters(quiet),
@@ -67,6 +67,20 @@ describe('the exporter runner', () => {
     expect(d.peak()).toBe(4);
     expect(cursor.committed).toBe(200);
     expect(cursor.ledger).toMatchObject({ delivered: 200, deadLettered: 0 });
+  });
+
+  it('sends maxInFlight requests at once while a batch waits for its retry: a waiting batch takes no request\'s place', async () => {
+    const d = destination((batch, attempt) => (batch.events[0]!.id === 'evt_00000000' && attempt === 1 ? new RetryableError('500 Internal Server Error') : undefined));
+    const cursor = await run(d.exporter, 300, { initialIntervalMs: 150, maxIntervalMs: 150, multiplier: 1, maxElapsedMs: 0 });
+    const failedAt = d.timeline.findIndex((e) => !e.start && !e.ok);
+    // Between the failure and the first event's delivery, four requests were under way at once at some point.
+    const firstDelivered = d.log.findIndex((r) => r.first === 'evt_00000000' && r.ok);
+    const okBefore = d.log.slice(0, firstDelivered).filter((r) => r.ok).length;
+    expect(okBefore).toBeGreaterThan(8);
+    const startsWhileWaiting = d.timeline.slice(failedAt).filter((e): e is { start: true; concurrent: number } => e.start).slice(0, okBefore);
+    expect(Math.max(...startsWhileWaiting.map((e) => e.concurrent))).toBe(4);
+    expect(cursor.committed).toBe(300);
+    expect(cursor.ledger).toMatchObject({ delivered: 300, deadLettered: 0 });
   });
 
   it('drops to one request at a time while the destination answers 429, then grows back', async () => {
