@@ -153,6 +153,20 @@ describe('the ferry command', () => {
     for (const unused of ['exporter-s3', 'exporter-bigquery', 'exporter-datadog', 'exporter-debug', 'receiver-webhook', 'processor-dedup', 'processor-redact']) expect(plugins).not.toContain(unused);
   });
 
+  it('validate loads neither the AWS SDK nor the BigQuery client, even for a config that uses both: their exporters import them when they start', async () => {
+    const config = {
+      receivers: { grantex: { url: 'https://api.grantex.dev', apiKey: 'sk_test_123456' } },
+      exporters: { s3: { bucket: 'audit-archive', region: 'us-east-1' }, bigquery: { projectId: 'p', datasetId: 'd', tableId: 't' } },
+      service: { pipelines: { events: { receivers: ['grantex'], exporters: ['s3', 'bigquery'] } } },
+    };
+    const result = await ferry(['validate', '--config', await ws.config(config, 'clouds.json')], { env: { NODE_OPTIONS: `--import=${join(ROOT, 'test/support/report-loaded-modules.mjs')}` } });
+    expect(result.status).toBe(0);
+    const loaded = result.stderr.split('\n').filter((line) => line.startsWith('loaded-module '));
+    // The hook works: some CommonJS modules are always loaded (ajv's package.json, which the SDK reads, for one).
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(loaded.filter((line) => /@aws-sdk|@smithy|@google-cloud|google-auth-library/.test(line))).toEqual([]);
+  });
+
   it('validate: says where a file that is not JSON breaks', async () => {
     const result = await ferry(['validate', '--config', await ws.config('{\n  "receivers": {\n    "grantex": { "url": "x" "apiKey": "sk_live_x" }\n  }\n}\n', 'syntax.json')]);
     expect(result.status).toBe(2);

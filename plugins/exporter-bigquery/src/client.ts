@@ -18,7 +18,3 @@ export function openTable(config: BigQueryConfig): Table {
   return client.dataset(config.datasetId).table(config.tableId);
 }
 
-/** `project.dataset.table`, as errors and logs name it. */
-export function tableName(config: BigQueryConfig): string {
-  return `${config.projectId}.${config.datasetId}.${config.tableId}`;
-}

@@ -25,3 +25,8 @@ export const configSchema = Type.Object(
 );
 
 export type BigQueryConfig = Static<typeof configSchema>;
+
+/** `project.dataset.table`, as errors and logs name it. */
+export function tableName(config: BigQueryConfig): string {
+  return `${config.projectId}.${config.datasetId}.${config.tableId}`;
+}

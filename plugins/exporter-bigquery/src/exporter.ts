@@ -1,8 +1,7 @@
 import type { Table } from '@google-cloud/bigquery';
 import { ConfigError, PermanentError, RetryableError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext, type RejectedEvent } from '@ferry/sdk';
 import { sendInRequests } from '@ferry/sdk/http';
-import type { BigQueryConfig } from './config.js';
-import { openTable, tableName } from './client.js';
+import { tableName, type BigQueryConfig } from './config.js';
 import { encodeRow, oversize, planRequests, requestBody, requestBytes, type EncodedRow } from './encode.js';
 import { insertFailure, rowFailure } from './errors.js';
 import { insertAll, type InsertAllResponse } from './send.js';
@@ -19,13 +18,13 @@ const START_TIMEOUT_MS = 30_000;
  */
 export class BigQueryExporter implements Exporter {
   readonly #ctx: ExporterContext<BigQueryConfig>;
-  readonly #table: Table;
+  /** Made at start: the BigQuery client (about a third of a second of loading) is imported only by an exporter that runs, not by `ferry validate`. */
+  #table: Promise<Table> | undefined;
   readonly #name: string;
   #facts: TableFacts | undefined;
 
   constructor(ctx: ExporterContext<BigQueryConfig>) {
     this.#ctx = ctx;
-    this.#table = openTable(ctx.config);
     this.#name = tableName(ctx.config);
   }
 
@@ -58,9 +57,14 @@ export class BigQueryExporter implements Exporter {
     });
   }
 
-  #prepare(signal: AbortSignal): Promise<TableFacts> {
+  #openTable(): Promise<Table> {
+    this.#table ??= import('./client.js').then(({ openTable }) => openTable(this.#ctx.config));
+    return this.#table;
+  }
+
+  async #prepare(signal: AbortSignal): Promise<TableFacts> {
     const { config, logger } = this.#ctx;
-    return prepareTable(this.#table, { name: this.#name, createTable: config.createTable, location: config.location, logger, signal });
+    return prepareTable(await this.#openTable(), { name: this.#name, createTable: config.createTable, location: config.location, logger, signal });
   }
 
   /** The start check, run by the first export when start could not reach BigQuery. */
@@ -78,7 +82,7 @@ export class BigQueryExporter implements Exporter {
   async #send(rows: readonly EncodedRow[], signal: AbortSignal): Promise<RejectedEvent[]> {
     let response: InsertAllResponse;
     try {
-      response = await insertAll(this.#table, requestBody(rows), signal);
+      response = await insertAll(await this.#openTable(), requestBody(rows), signal);
     } catch (error) {
       throw error instanceof RetryableError ? error : insertFailure(error, this.#name);
     }

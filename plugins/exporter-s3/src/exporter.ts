@@ -1,10 +1,15 @@
-import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { encodeObject } from '@ferry/archive';
 import type { Batch, ExportContext, Exporter, ExporterContext } from '@ferry/sdk';
 import type { S3Config } from './config.js';
-import { createS3Client } from './client.js';
 import { classify, startProblem, type RequestTarget } from './errors.js';
 import { batchObject, markerObject, objectKey } from './request.js';
+
+/** The SDK's client and how to put an object with it, loaded when the exporter starts. */
+interface Connection {
+  readonly client: S3Client;
+  put(input: PutObjectCommandInput, signal?: AbortSignal): Promise<unknown>;
+}
 
 const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 
@@ -14,13 +19,21 @@ const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: 
  */
 export class S3Exporter implements Exporter {
   readonly #config: S3Config;
-  readonly #client: S3Client;
+  /** Made at start: the AWS SDK (about a third of a second of loading) is imported only by an exporter that runs, not by `ferry validate`. */
+  #client: Promise<Connection> | undefined;
   readonly #target: RequestTarget;
 
   constructor(ctx: ExporterContext<S3Config>) {
     this.#config = ctx.config;
     this.#target = { bucket: ctx.config.bucket, region: ctx.config.region, action: 's3:PutObject' };
-    this.#client = createS3Client(ctx.config);
+  }
+
+  #connect(): Promise<Connection> {
+    this.#client ??= Promise.all([import('./client.js'), import('@aws-sdk/client-s3')]).then(([{ createS3Client }, { PutObjectCommand }]) => {
+      const client = createS3Client(this.#config);
+      return { client, put: (input, signal) => client.send(new PutObjectCommand(input), signal ? { abortSignal: signal } : {}) };
+    });
+    return this.#client;
   }
 
   /**
@@ -45,7 +58,7 @@ export class S3Exporter implements Exporter {
   }
 
   async shutdown(): Promise<void> {
-    this.#client.destroy();
+    (await this.#client)?.client.destroy();
   }
 
   /** The object key a batch is written under. */
@@ -64,6 +77,6 @@ export class S3Exporter implements Exporter {
   }
 
   async #put(input: PutObjectCommandInput, signal?: AbortSignal): Promise<void> {
-    await this.#client.send(new PutObjectCommand(input), signal ? { abortSignal: signal } : {});
+    await (await this.#connect()).put(input, signal);
   }
 }
