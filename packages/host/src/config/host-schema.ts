@@ -66,7 +66,7 @@ export function deliveryProperties(defaults: { batchSize?: number; maxBatchBytes
       }),
     ),
     timeoutMs: Type.Integer({ minimum: 1, default: 30_000, description: 'Abort one export attempt after this long (ms); it is then retried.' }),
-    maxInFlight: Type.Integer({ minimum: 1, default: 4, description: 'Most batches being sent to this exporter at once; lowered automatically while the destination pushes back. As many again may wait for a retry meanwhile, so a failing batch does not hold up the others.' }),
+    maxInFlight: Type.Integer({ minimum: 1, default: 4, description: 'Most batches being sent to this exporter at once; lowered automatically while the destination pushes back. As many again may wait for a retry meanwhile, so a failing batch does not hold up the others; 1 sends one batch at a time, in order.' }),
     retry: retrySchema,
     queue: queueSchema,
   };

@@ -9,7 +9,7 @@ const FAILURE_RATE_LIMIT = 0.5;
 /**
  * Shared by every pipeline that feeds one exporter: how many batches may be held (cut and
  * not yet finished: twice `maxInFlight`, so that batches waiting to retry do not take the
- * place of those being sent), how many requests may be under way at once (the limit, at
+ * place of those being sent; just one when `maxInFlight` is 1, which keeps batches in order), how many requests may be under way at once (the limit, at
  * most `maxInFlight`), and whether the destination asked us to pause. The limit shrinks only when the destination
  * pushes back — a 429/503 or Retry-After, a timeout, or failures above half of recent
  * attempts — halving each time, and a Retry-After pauses new attempts; each success lets one
@@ -30,8 +30,8 @@ export class ExporterGate {
     this.#max = maxInFlight;
     // Measured on the Datadog path with every 10th request failing: with only maxInFlight
     // batches held, each one waiting for its retry kept a request slot idle (74% of the
-    // healthy rate).
-    this.#maxHeld = 2 * maxInFlight;
+    // healthy rate). maxInFlight 1 keeps one batch at a time, so batches arrive in order.
+    this.#maxHeld = maxInFlight === 1 ? 1 : 2 * maxInFlight;
     this.#limit = maxInFlight;
   }
 
@@ -43,7 +43,7 @@ export class ExporterGate {
     return this.#limit;
   }
 
-  /** Waits until fewer than twice `maxInFlight` batches are held (cut, not finished); false when the signal aborted first. */
+  /** Waits until fewer than the held bound (see above) are held (cut, not finished); false when the signal aborted first. */
   acquire(signal: AbortSignal): Promise<boolean> {
     return this.#take(signal, () => this.#held < this.#maxHeld, () => this.#held++);
   }
