@@ -20,6 +20,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { closeHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, TO_OBJECT } from './official-decoder.js';
 
 export type OtlpPeerFault =
@@ -140,13 +141,8 @@ export async function startOtlpPeer(options: { readonly headers?: Readonly<Recor
       request.socket.destroy();
       return;
     }
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-    } catch {
-      return;
-    }
-    const raw = Buffer.concat(chunks);
+    const raw = await readRequestBody(request);
+    if (raw === undefined) return;
     const contentType = String(request.headers['content-type'] ?? '');
     const encoding = contentType.startsWith('application/x-protobuf') ? 'protobuf' : contentType.startsWith('application/json') ? 'json' : 'unknown';
     const gzip = request.headers['content-encoding'] === 'gzip';
@@ -227,12 +223,7 @@ export async function startOtlpPeer(options: { readonly headers?: Readonly<Recor
       for (const list of [records, requests, violations, faults]) list.length = 0;
       peer.tooLarge = undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const response of hanging) response.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeHttpPeer(server, hanging),
   };
   return peer;
 }

@@ -27,6 +27,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { closeHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
 import { checkBody, INTAKE_LIMITS, type ExpectedMapping, type IntakeEntry } from './checks.js';
 
 export type PeerFault = (
@@ -72,16 +73,6 @@ export interface DatadogPeer {
 
 const json = (response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) =>
   response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
-
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-  } catch {
-    return undefined; // the client went away mid-request
-  }
-  return Buffer.concat(chunks);
-}
 
 const isGzip = (body: Buffer) => body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
 
@@ -136,7 +127,7 @@ export async function startDatadogPeer(options: DatadogPeerOptions): Promise<Dat
       applyFault(takeFault('intake') as PeerFault, request, response);
       return;
     }
-    const raw = await readBody(request);
+    const raw = await readRequestBody(request);
     if (raw === undefined) return;
     const key = keyOf(request);
     if (key === 'missing') {
@@ -212,12 +203,7 @@ export async function startDatadogPeer(options: DatadogPeerOptions): Promise<Dat
       for (const list of [received, requests, keyChecks, violations, faults]) list.length = 0;
       peer.tooLarge = undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const response of hanging) response.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeHttpPeer(server, hanging),
   };
   return peer;
 }

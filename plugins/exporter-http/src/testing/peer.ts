@@ -21,6 +21,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { arrayItemTexts, checkEvent } from '@ferry/sdk';
+import { closeHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
 
 export type HttpPeerFault = { readonly status: number; readonly retryAfter?: string; readonly body?: string } | { readonly reset: true } | { readonly hang: true };
 
@@ -136,13 +137,8 @@ export async function startHttpPeer(options: HttpPeerOptions = {}): Promise<Http
       request.socket.destroy();
       return;
     }
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-    } catch {
-      return;
-    }
-    const raw = Buffer.concat(chunks);
+    const raw = await readRequestBody(request);
+    if (raw === undefined) return;
     const contentType = header(request, 'content-type') ?? '';
     const format = contentType.startsWith('application/json') ? 'json' : contentType.startsWith('application/x-ndjson') ? 'ndjson' : 'unknown';
     const idempotencyKey = header(request, idempotencyHeader);
@@ -216,12 +212,7 @@ export async function startHttpPeer(options: HttpPeerOptions = {}): Promise<Http
       for (const list of [received, requests, violations, refused, faults]) list.length = 0;
       peer.tooLarge = undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const response of hanging) response.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeHttpPeer(server, hanging),
   };
   return peer;
 }

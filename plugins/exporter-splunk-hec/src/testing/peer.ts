@@ -24,6 +24,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { checkEvent, memberTexts } from '@ferry/sdk';
+import { closeHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
 
 export type HecFault =
   | { readonly status: number; readonly code?: number; readonly text?: string; readonly retryAfter?: string; readonly invalidEvent?: number }
@@ -135,16 +136,6 @@ export async function startHecPeer(options: HecPeerOptions): Promise<HecPeer> {
     return true;
   };
 
-  const readBody = async (request: IncomingMessage): Promise<Buffer | undefined> => {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-    } catch {
-      return undefined;
-    }
-    return Buffer.concat(chunks);
-  };
-
   /** The envelopes of a body, checked; undefined (and a violation) when it is not what Ferry sends. */
   const envelopes = (text: string): HecEvent[] | undefined => {
     const objects = splitObjects(text);
@@ -181,7 +172,7 @@ export async function startHecPeer(options: HecPeerOptions): Promise<HecPeer> {
       request.socket.destroy();
       return;
     }
-    const raw = await readBody(request);
+    const raw = await readRequestBody(request);
     if (raw === undefined || !authorized(request, response)) return;
     const channel = request.headers['x-splunk-request-channel'] as string | undefined;
     const gzip = request.headers['content-encoding'] === 'gzip';
@@ -238,7 +229,7 @@ export async function startHecPeer(options: HecPeerOptions): Promise<HecPeer> {
   };
 
   const acks = async (request: IncomingMessage, response: ServerResponse) => {
-    const raw = await readBody(request);
+    const raw = await readRequestBody(request);
     if (raw === undefined || !authorized(request, response)) return;
     const channel = new URL(request.url ?? '/', 'http://peer').searchParams.get('channel') ?? (request.headers['x-splunk-request-channel'] as string | undefined);
     let ids: number[];
@@ -303,12 +294,7 @@ export async function startHecPeer(options: HecPeerOptions): Promise<HecPeer> {
       toLose = 0;
       peer.tooLarge = undefined;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const response of hanging) response.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeHttpPeer(server, hanging),
   };
   return peer;
 }
