@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -8,6 +8,12 @@ import { join } from 'node:path';
  * unwritable, foreign, damaged) costs a compile, never an error.
  */
 let directory: string | undefined;
+
+/**
+ * Entries kept at most: every change of a config's plugins or of Ferry's schemas writes a
+ * new one, so the oldest written go once there are more (a start needs only its own).
+ */
+export const SCHEMA_CACHE_ENTRIES = 64;
 
 /** Turns the cache on in `dir` (created 0700 when missing), or off with undefined. */
 export function setSchemaCacheDirectory(dir: string | undefined): void {
@@ -56,7 +62,15 @@ export function writeCachedCode(key: string, code: string): void {
     // Whole or not at all: another Ferry starting at the same time reads either nothing or all of it.
     writeFileSync(partial, code, { mode: 0o600 });
     renameSync(partial, file);
+    evictOldest(directory as string);
   } catch {
     // A full or read-only disk: the next start compiles again.
   }
+}
+
+function evictOldest(dir: string): void {
+  const entries = readdirSync(dir).filter((name) => name.endsWith('.cjs'));
+  if (entries.length <= SCHEMA_CACHE_ENTRIES) return;
+  const byAge = entries.map((name) => ({ name, written: statSync(join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((a, b) => a.written - b.written);
+  for (const { name } of byAge.slice(0, entries.length - SCHEMA_CACHE_ENTRIES)) rmSync(join(dir, name), { force: true });
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FilePath, Secret, StringEnum, Type } from './schema.js';
 import { compileConfigSchema, forgetCompiledSchemas } from './validation.js';
-import { setSchemaCacheDirectory } from './validation-cache.js';
+import { SCHEMA_CACHE_ENTRIES, setSchemaCacheDirectory } from './validation-cache.js';
 
 // Every kind of check a config meets: formats, defaults, coercion of env strings, enums, patterns, secrets, nesting.
 const schema = Type.Object(
@@ -98,5 +98,18 @@ describe('compileConfigSchema with a cache of compiled validators', () => {
     setSchemaCacheDirectory(dir);
     await chmod(join(dir, file as string), 0o600);
     expect(compileConfigSchema(schema)({})).toBe(false);
+  });
+
+  it('keeps at most SCHEMA_CACHE_ENTRIES entries, the newest written', async () => {
+    const dir = await cacheDir();
+    setSchemaCacheDirectory(dir);
+    for (let i = 0; i < SCHEMA_CACHE_ENTRIES + 5; i++) compileConfigSchema(Type.Object({ [`option${i}`]: Type.Integer() }));
+    const kept = await readdir(dir);
+    expect(kept.filter((name) => name.endsWith('.cjs'))).toHaveLength(SCHEMA_CACHE_ENTRIES);
+    // The last one written is among them: reading it back writes nothing (evicted, it would be written again, and another evicted).
+    forgetCompiledSchemas();
+    const last = Type.Object({ [`option${SCHEMA_CACHE_ENTRIES + 4}`]: Type.Integer() });
+    compileConfigSchema(last);
+    expect((await readdir(dir)).filter((name) => name.endsWith('.cjs'))).toEqual(kept.filter((name) => name.endsWith('.cjs')));
   });
 });
