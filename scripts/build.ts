@@ -37,7 +37,7 @@ async function sources(directory: string): Promise<string[]> {
 const BUNDLED: Record<string, { inline: readonly string[]; entries?: readonly string[] }> = {
   sdk: { inline: ['@sinclair/typebox', 'ajv', 'ajv-formats', 'fast-uri', 'fast-deep-equal', 'json-schema-traverse', 'require-from-string'], entries: ['docs/readme-cli.ts'] },
   host: {
-    inline: ['@opentelemetry/api', '@opentelemetry/api-logs', 'pino', '@opentelemetry/sdk-metrics', '@opentelemetry/sdk-logs', '@opentelemetry/exporter-prometheus', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/semantic-conventions', 'semver', 'fastest-levenshtein', 'import-meta-resolve'],
+    inline: ['@opentelemetry/api', 'pino', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-prometheus', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/semantic-conventions', 'semver', 'fastest-levenshtein', 'import-meta-resolve'],
   },
   cli: { inline: ['commander'], entries: ['main.ts'] },
 };

@@ -17,7 +17,6 @@ export type { ComponentCounts, CountsView } from './telemetry/metrics.js';
 export { createLogger, createScrubber, silentLogger, SecretSet } from './telemetry/logger.js';
 export type { LoggerOptions, LogLevel } from './telemetry/logger.js';
 export { Terminal } from './telemetry/terminal.js';
-export { toLogRecord } from './telemetry/log-record.js';
 export { MemoryLog } from './log/memory-log.js';
 export type { EventLog, LogCursor, LogSlice, AppendState } from './log/types.js';
 export { backoffDelay } from './delivery/backoff.js';

@@ -3,7 +3,7 @@
  * record (the README's mapping) and back, and an OTLP/HTTP logs request decoder for
  * protobuf and JSON that keeps int64 values and map order exact.
  */
-export { toReadableLogRecord, severityOf, resourceOf, FERRY_SCOPE } from './to-record.js';
+export { toReadableLogRecord, toLogRecord, severityOf, resourceOf, FERRY_SCOPE } from './to-record.js';
 export type { Resource } from '@opentelemetry/resources';
 export { recordsToEventTexts } from './to-event.js';
 export { decodeProtobufRequest, MalformedRequest } from './decode-protobuf.js';

@@ -1,4 +1,4 @@
-import { SeverityNumber, type AnyValue, type AnyValueMap, type LogAttributes } from '@opentelemetry/api-logs';
+import { SeverityNumber, type AnyValue, type AnyValueMap, type LogAttributes, type LogRecord } from '@opentelemetry/api-logs';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { FerryEvent, JsonValue } from '@ferry/sdk';
@@ -59,5 +59,25 @@ export function toReadableLogRecord(event: FerryEvent, receivedAt: number, resou
     instrumentationScope: FERRY_SCOPE,
     attributes,
     droppedAttributesCount: 0,
+  };
+}
+
+/**
+ * The same mapping for the OpenTelemetry logs API (`logger.emit`), where an SDK adds the
+ * resource and scope: millisecond timestamps, no `ferry.createdAt`.
+ */
+export function toLogRecord(event: FerryEvent, receivedAt?: number): LogRecord {
+  const severity = severityOf(event.type);
+  const createdAt = Date.parse(event.createdAt);
+  const attributes: LogAttributes = { 'event.name': event.type, 'log.record.uid': event.id };
+  for (const [key, value] of Object.entries(event)) if (!ENVELOPE.has(key)) attributes[`ferry.${key}`] = toAnyValue(value);
+  return {
+    eventName: event.type,
+    ...(Number.isNaN(createdAt) ? {} : { timestamp: createdAt }),
+    ...(receivedAt === undefined ? {} : { observedTimestamp: receivedAt }),
+    severityNumber: severity.number,
+    severityText: severity.text,
+    body: toAnyValueMap(event.data),
+    attributes,
   };
 }
