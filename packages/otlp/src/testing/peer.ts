@@ -18,9 +18,8 @@
  * - `violations`: what a correct client never sends (tests assert it stays empty).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { closeHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
+import { closeHttpPeer, listenHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
 import { ExportLogsServiceRequest, ExportLogsServiceResponse, TO_OBJECT } from './official-decoder.js';
 
 export type OtlpPeerFault =
@@ -206,8 +205,7 @@ export async function startOtlpPeer(options: { readonly headers?: Readonly<Recor
     request.resume();
     response.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = await listenHttpPeer(server);
   const peer: OtlpPeer = {
     url,
     records,

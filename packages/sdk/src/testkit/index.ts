@@ -8,4 +8,4 @@ export { conformanceCases } from './conformance.js';
 export type { ConformanceCase, ConformanceOptions } from './conformance.js';
 export { createTestContext, resolveConfig, resolveComponentConfig, acceptsConfig, configProblems } from './context.js';
 export type { TestContext, TestContextOptions, LogLine, ConfigurableDefinition } from './context.js';
-export { readRequestBody, closeHttpPeer } from './http-peer.js';
+export { readRequestBody, closeHttpPeer, listenHttpPeer } from './http-peer.js';

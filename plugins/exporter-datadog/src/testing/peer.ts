@@ -25,9 +25,8 @@
  * - `clear()`: forget everything received and recorded, and the plan; `close()`: stop.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { closeHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
+import { closeHttpPeer, listenHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
 import { checkBody, INTAKE_LIMITS, type ExpectedMapping, type IntakeEntry } from './checks.js';
 
 export type PeerFault = (
@@ -183,8 +182,7 @@ export async function startDatadogPeer(options: DatadogPeerOptions): Promise<Dat
     request.resume();
     json(response, 404, '{"errors":["Not found"]}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/logs`;
+  const endpoint = `${await listenHttpPeer(server)}/api/v2/logs`;
 
   const peer: DatadogPeer = {
     endpoint,

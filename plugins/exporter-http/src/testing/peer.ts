@@ -19,9 +19,8 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { arrayItemTexts, checkEvent } from '@ferry/sdk';
-import { closeHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
+import { closeHttpPeer, listenHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
 
 export type HttpPeerFault = { readonly status: number; readonly retryAfter?: string; readonly body?: string } | { readonly reset: true } | { readonly hang: true };
 
@@ -193,8 +192,7 @@ export async function startHttpPeer(options: HttpPeerOptions = {}): Promise<Http
     }
     void handle(request, response);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  const url = `${await listenHttpPeer(server)}${path}`;
 
   const peer: HttpPeer = {
     url,

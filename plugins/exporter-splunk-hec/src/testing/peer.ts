@@ -21,10 +21,9 @@
  * - `indexed`: texts of the events whose ack was reported; `violations`: what Ferry must never send.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { checkEvent, memberTexts } from '@ferry/sdk';
-import { closeHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
+import { closeHttpPeer, listenHttpPeer, readRequestBody } from '@ferry/sdk/testkit';
 
 export type HecFault =
   | { readonly status: number; readonly code?: number; readonly text?: string; readonly retryAfter?: string; readonly invalidEvent?: number }
@@ -269,8 +268,7 @@ export async function startHecPeer(options: HecPeerOptions): Promise<HecPeer> {
     request.resume();
     hec(response, 404, 'The requested URL was not found on this server.', 404);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = await listenHttpPeer(server);
 
   const peer: HecPeer = {
     url,
