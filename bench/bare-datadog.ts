@@ -10,7 +10,7 @@
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { createParser } from 'eventsource-parser';
+import { sseData } from './bare-stream.js';
 
 const [url, apiKey, total, intake, compression] = process.argv.slice(2);
 if (url === undefined || apiKey === undefined || total === undefined || intake === undefined) {
@@ -52,28 +52,14 @@ async function flush(): Promise<void> {
   pending.add(request);
 }
 
-const queue: string[] = [];
-const parser = createParser({
-  onEvent(message) {
-    const event = JSON.parse(message.data) as { id: string; type: string };
-    queue.push(JSON.stringify({ ddsource: 'grantex', ddtags: `type:${event.type}`, hostname: 'grantex-auth-service', service: 'grantex', message: JSON.stringify(event) }));
+for await (const data of sseData(url, apiKey)) {
+  for (const text of data) {
+    const event = JSON.parse(text) as { id: string; type: string };
+    batch.push(JSON.stringify({ ddsource: 'grantex', ddtags: `type:${event.type}`, hostname: 'grantex-auth-service', service: 'grantex', message: JSON.stringify(event) }));
     seen++;
-  },
-});
-
-const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}`, accept: 'text/event-stream' } });
-if (!response.ok || response.body === null) throw new Error(`the stream answered ${response.status}`);
-process.stderr.write('connected\n');
-const reader = response.body.getReader();
-const decoder = new TextDecoder();
-while (seen < wanted) {
-  const { value, done } = await reader.read();
-  if (done) break;
-  parser.feed(decoder.decode(value, { stream: true }));
-  for (const entry of queue.splice(0)) {
-    batch.push(entry);
     if (batch.length === BATCH) await flush();
   }
+  if (seen >= wanted) break;
 }
 if (batch.length > 0) await flush();
 await Promise.all(pending);

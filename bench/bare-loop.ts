@@ -9,7 +9,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createParser } from 'eventsource-parser';
+import { sseData } from './bare-stream.js';
 
 // It never waits for the file to drain: pausing the read while the generator keeps writing
 // made undici queue the socket's chunks and drain them one array shift at a time (quadratic:
@@ -23,23 +23,13 @@ if (url === undefined || apiKey === undefined || total === undefined || output =
 const wanted = Number(total);
 const out = createWriteStream(output);
 let seen = 0;
-const parser = createParser({
-  onEvent(message) {
-    const event = JSON.parse(message.data) as { id: string };
+for await (const data of sseData(url, apiKey)) {
+  for (const text of data) {
+    const event = JSON.parse(text) as { id: string };
     out.write(`${JSON.stringify(event)}\n`);
     seen++;
-  },
-});
-
-const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}`, accept: 'text/event-stream' } });
-if (!response.ok || response.body === null) throw new Error(`the stream answered ${response.status}`);
-process.stderr.write('connected\n');
-const reader = response.body.getReader();
-const decoder = new TextDecoder();
-while (seen < wanted) {
-  const { value, done } = await reader.read();
-  if (done) break;
-  parser.feed(decoder.decode(value, { stream: true }));
+  }
+  if (seen >= wanted) break;
 }
 out.end();
 await once(out, 'finish');
