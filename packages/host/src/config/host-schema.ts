@@ -80,7 +80,7 @@ export const queueSchema = Type.Object(
           '`disk` (the default with storage): this exporter\'s place in the log survives restarts. `memory`: it starts from the newest events after a restart, for destinations where a gap does not matter (debug views).',
       }),
     ),
-    maxEvents: Type.Optional(Type.Integer({ minimum: 1, description: 'Most events waiting for this exporter (not yet being sent); past it, `whenFull` applies.' })),
+    maxEvents: Type.Optional(Type.Integer({ minimum: 1, description: 'Most events waiting for this exporter (not yet in a batch being sent or retried); past it, `whenFull` applies.' })),
     maxBytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Most bytes of events waiting for this exporter; past it, `whenFull` applies.' })),
     whenFull: Type.Union([Type.Literal('block'), Type.Literal('deadLetter')], {
       default: 'block',
