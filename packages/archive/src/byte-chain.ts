@@ -27,56 +27,52 @@ export const HASH_TAIL_LENGTH = HASH_MEMBER.length + 64 + 3;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
- * What a record's hash covers, in parts around the previous link's hash: `body` (the
- * event's text without its closing brace: a slice, never a copy) + `envelope` (the link up
- * to `"prev":"`) + prev + `tail` (the closing quote, `upstream` if any). In parts, so they
- * can be written into a buffer and hashed on another thread without joining the strings.
+ * The writer's constant pieces of every envelope: what comes before a record's seq and what
+ * comes between its seq and its prev. Serialized once per writer.
  */
-export interface CoveredParts {
-  readonly body: string;
-  readonly envelope: string;
-  readonly tail: string;
+export interface RecordForm {
+  readonly prefix: string;
+  readonly middle: string;
+}
+
+export function recordForm(writer: string, alg: ChainAlgorithm): RecordForm {
+  return { prefix: `"ferry":{"v":${BYTE_CHAIN_VERSION},"writer":${JSON.stringify(writer)},"seq":`, middle: `,"alg":${JSON.stringify(alg)},"prev":"` };
+}
+
+/** What follows prev in the covered text: its closing quote, then the upstream envelope if any. */
+export function recordTail(upstream?: string): string {
+  return upstream === undefined ? '"' : `","upstream":${upstream}`;
 }
 
 /**
- * Builds the covered parts of one writer's records from event texts (each one JSON object
- * on one line, with no `ferry` member of its own). The constant parts are serialized once.
+ * The text a record's hash covers: the event's text (one JSON object on one line, with no
+ * `ferry` member of its own) without its closing brace, then the link up to and with prev
+ * and `tail`. An empty object takes the envelope without a joining comma.
+ *
+ * Self-contained (it uses nothing outside its body): the integrity processor's hash worker
+ * runs its source, so the worker and this thread build the same bytes from one definition.
  */
-export function byteRecordParts(writer: string, alg: ChainAlgorithm): (text: string, seq: number, upstream?: string) => CoveredParts {
-  const envelope = `"ferry":{"v":${BYTE_CHAIN_VERSION},"writer":${JSON.stringify(writer)},"seq":`;
-  const middle = `,"alg":${JSON.stringify(alg)},"prev":"`;
-  return (text, seq, upstream) => {
-    const body = text.slice(0, text.lastIndexOf('}'));
-    const separator = isEmptyObject(body) ? '' : ',';
-    return { body, envelope: `${separator}${envelope}${seq}${middle}`, tail: upstream === undefined ? '"' : `","upstream":${upstream}` };
-  };
-}
-
-/** The text a record's hash covers. */
-export function coveredOf(parts: CoveredParts, prev: string): string {
-  return `${parts.body}${parts.envelope}${prev}${parts.tail}`;
+export function coveredText(text: string, seq: number, prev: string, form: RecordForm, tail: string): string {
+  const end = text.lastIndexOf('}');
+  let i = end - 1;
+  while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
+  const separator = text.charCodeAt(i) === 0x7b ? '' : ',';
+  return text.slice(0, end) + separator + form.prefix + seq + form.middle + prev + tail;
 }
 
 /** The stored record: what its hash covers, then the hash as the envelope's last member. */
-export function byteRecordLine(parts: CoveredParts, prev: string, hash: string): string {
-  return `${parts.body}${parts.envelope}${prev}${parts.tail}${HASH_MEMBER}${hash}"}}`;
+export function byteRecordLine(covered: string, hash: string): string {
+  return `${covered}${HASH_MEMBER}${hash}"}}`;
 }
 
 /** Builds and hashes the records of one writer's chain on this thread. */
 export function byteLinker(writer: string, alg: ChainAlgorithm, hasher: LinkHasher): (text: string, seq: number, prev: string, upstream?: string) => { line: string; hash: string } {
-  const partsOf = byteRecordParts(writer, alg);
+  const form = recordForm(writer, alg);
   return (text, seq, prev, upstream) => {
-    const parts = partsOf(text, seq, upstream);
-    const hash = hasher(coveredOf(parts, prev));
-    return { line: byteRecordLine(parts, prev, hash), hash };
+    const covered = coveredText(text, seq, prev, form, recordTail(upstream));
+    const hash = hasher(covered);
+    return { line: byteRecordLine(covered, hash), hash };
   };
-}
-
-/** Whether the text before an object's closing brace is `{` and whitespace: no member for the envelope to follow. */
-function isEmptyObject(body: string): boolean {
-  let i = body.length - 1;
-  while (i >= 0 && (body.charCodeAt(i) === 0x20 || body.charCodeAt(i) === 0x09)) i--;
-  return body.charCodeAt(i) === 0x7b;
 }
 
 /**

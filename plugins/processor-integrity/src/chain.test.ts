@@ -17,6 +17,27 @@ const withoutLink = (e: FerryEvent) => {
   return event;
 };
 
+/**
+ * Events of every shape a record is built from: plain, beyond ASCII (escaped and not), an
+ * object with spaces before its closing brace, one far larger than the linker's first buffer, and one with an upstream
+ * Ferry's envelope (moved into the link as text).
+ */
+function unusualEvents(n: number): FerryEvent[] {
+  const AT = '"createdAt":"2026-03-01T12:00:00Z"';
+  const texts = [
+    (i: number) => `{"id":"evt_${i}","type":"grant.created",${AT},"data":{"n":12345678901234567890,"10":"x","2":"y"}}`,
+    (i: number) => `{"id":"evt_${i}","type":"grant.created",${AT},"data":{"who":"wrïter-東京-😀","esc":"\\u00e9"}}`,
+    (i: number) => `{"id":"evt_${i}","type":"grant.created",${AT},"data":{}  }`,
+    (i: number) => `{"id":"evt_${i}","type":"grant.created",${AT},"data":{"big":"${'€'.repeat(3000)}"}}`,
+    (i: number) => `{"id":"evt_${i}","type":"grant.created",${AT},"ferry":{"v":2,"writer":"edge","seq":${i}},"data":{}}`,
+  ];
+  return Array.from({ length: n }, (_, i) => {
+    const decoded = decodeEvent((texts[i % texts.length] as (i: number) => string)(i));
+    if (!decoded.ok) throw new Error(decoded.problem);
+    return decoded.event;
+  });
+}
+
 /** What the host does for each call it appends: process, then store the snapshot with the events. */
 function append(chain: Processor, batch: readonly FerryEvent[]): { linked: FerryEvent[]; state: JsonValue } {
   const linked = chain.process!(batch) as FerryEvent[];
@@ -63,14 +84,22 @@ describe('the integrity processor', () => {
     ['HMAC', { secret: 'a-long-chain-secret' }],
     ['HMAC with a key over 64 bytes', { secret: 'k'.repeat(80) }],
     ['SHA-256, a writer beyond ASCII', { writerId: 'wrïter-東京' }],
-  ])('hashes a large call on its worker thread, in order, exactly as it hashes a small one here (%s)', async (_name, config) => {
-    const [here, there] = [make(config), make(config)];
-    const small = [...append(here, events(20)).linked, ...append(here, events(20, 20)).linked, ...append(here, events(20, 40)).linked];
-    const big = await there.process!(events(60));
-    there.snapshot!();
-    expect(big.map((e) => textOf(e))).toEqual(small.map((e) => textOf(e)));
-    expect(there.snapshot!()).toEqual(here.snapshot!());
-    await there.shutdown!();
+  ])('links events of every shape as an independent reader checks them, in one call or several alike (%s)', (_name, config) => {
+    const [split, whole] = [make(config), make(config)];
+    const mixed = unusualEvents(60);
+    const inThree = [...append(split, mixed.slice(0, 20)).linked, ...append(split, mixed.slice(20, 40)).linked, ...append(split, mixed.slice(40)).linked];
+    const inOne = append(whole, mixed).linked;
+    expect(inOne.map((e) => textOf(e))).toEqual(inThree.map((e) => textOf(e)));
+    expect(whole.snapshot!()).toEqual(split.snapshot!());
+    for (const [i, record] of inOne.entries()) {
+      expect(linkOf(record).hash).toBe(expectedHash(record, (config as { secret?: string }).secret));
+      expect(linkOf(record).prev).toBe(i === 0 ? GENESIS : linkOf(inOne[i - 1]!).hash);
+      // The source's bytes, then the link: nothing of the event re-encoded.
+      const source = textOf(mixed[i]!)!;
+      if (mixed[i]!.ferry === undefined) expect(textOf(record)!.startsWith(source.slice(0, source.lastIndexOf('}')))).toBe(true);
+      else expect(linkOf(record).upstream).toEqual(mixed[i]!.ferry);
+      expect(JSON.parse(textOf(record)!)).toEqual(record);
+    }
   });
 
   it('returns new objects and never changes the events it was given', () => {

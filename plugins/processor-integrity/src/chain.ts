@@ -1,14 +1,7 @@
 import { hostname } from 'node:os';
 import { eventLine, withText, type FerryEvent, type JsonValue, type Logger, type Processor, type ProcessorContext } from '@ferry/sdk';
-import { BYTE_CHAIN_VERSION, byteRecordLine, byteRecordParts, coveredOf, createLinkHasher, GENESIS, type ChainAlgorithm, type CoveredParts, type LinkHasher } from '@ferry/archive';
-import { HashWorker } from './hash-worker.js';
+import { BYTE_CHAIN_VERSION, GENESIS, RecordLinker, recordTail, type ChainAlgorithm } from '@ferry/archive';
 import { withoutEnvelope } from './upstream.js';
-
-/**
- * Calls of at least this many events are hashed on the worker thread; smaller ones (a
- * webhook delivery) here, where a round trip to the worker would cost more than hashing.
- */
-const OFFLOAD_FROM = 32;
 import type { IntegrityConfig } from './config.js';
 
 /** Where the chain stands: the last link's position and hash. */
@@ -38,10 +31,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export class IntegrityChain implements Processor {
   readonly #writer: string;
   readonly #alg: ChainAlgorithm;
-  readonly #secret: string | undefined;
-  readonly #partsOf: ReturnType<typeof byteRecordParts>;
-  readonly #hasher: LinkHasher;
-  #worker: HashWorker | undefined;
+  readonly #linker: RecordLinker;
   readonly #logger: Logger;
   #head: ChainHead = { seq: 0, hash: GENESIS };
   #linked: ChainHead | undefined;
@@ -49,9 +39,7 @@ export class IntegrityChain implements Processor {
   constructor(ctx: ProcessorContext<IntegrityConfig>) {
     this.#writer = ctx.config.writerId ?? defaultWriter();
     this.#alg = ctx.config.secret === undefined ? 'sha256' : 'hmac-sha256';
-    this.#secret = ctx.config.secret;
-    this.#partsOf = byteRecordParts(this.#writer, this.#alg);
-    this.#hasher = createLinkHasher(this.#alg, ctx.config.secret);
+    this.#linker = new RecordLinker(this.#writer, this.#alg, ctx.config.secret);
     this.#logger = ctx.logger;
     if (ctx.storage === undefined) {
       ctx.logger.warn(
@@ -69,54 +57,33 @@ export class IntegrityChain implements Processor {
    * Appends each event's link to its stored text (envelope version 2: the hash covers the
    * bytes, see @ferry/archive byte-chain.ts), so the event's text is never re-encoded. An
    * event that already has a `ferry` member (from an upstream Ferry) has it moved, as
-   * text, into the link's `upstream`. Large calls are hashed on a worker thread (in order:
-   * the host runs one call at a time), small ones here.
+   * text, into the link's `upstream`.
+   *
+   * On this thread: a worker thread that built and hashed the records (two versions of it)
+   * measured slower on the 2-core machine than this, where the receiving thread, the worker
+   * and the source competed for the same cores, and handing texts and records across cost
+   * more than linking them (see the README's performance section).
    */
-  process(events: readonly FerryEvent[]): FerryEvent[] | Promise<FerryEvent[]> {
-    const parts = events.map((event, i) => this.#partsFor(event, this.#head.seq + 1 + i));
-    if (events.length < OFFLOAD_FROM || this.#worker?.failed === true) return this.#link(events, parts, this.#hashHere(parts));
-    this.#worker ??= new HashWorker(this.#alg, this.#secret);
-    return this.#worker.hash(parts, this.#head.hash).then(
-      (hashes) => this.#link(events, parts, hashes),
-      (error: unknown) => {
-        this.#logger.warn('the hash worker failed: hashing on the receiving thread from now on', { error: (error as Error).message });
-        return this.#link(events, parts, this.#hashHere(parts));
-      },
-    );
-  }
-
-  #partsFor(event: FerryEvent, seq: number): CoveredParts {
-    const text = eventLine(event);
-    if (event.ferry === undefined) return this.#partsOf(text, seq);
-    const cut = withoutEnvelope(text);
-    return this.#partsOf(cut.text, seq, cut.envelope);
-  }
-
-  #hashHere(parts: readonly CoveredParts[]): string[] {
-    let prev = this.#head.hash;
-    return parts.map((p) => (prev = this.#hasher(coveredOf(p, prev))));
-  }
-
-  /** The linked events, from the head this call started at. */
-  #link(events: readonly FerryEvent[], parts: readonly CoveredParts[], hashes: readonly string[]): FerryEvent[] {
+  process(events: readonly FerryEvent[]): FerryEvent[] {
     let { seq, hash } = this.#head;
     const linked = new Array<FerryEvent>(events.length);
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as FerryEvent;
       const prev = hash;
       seq++;
-      hash = hashes[i] as string;
+      let line: string;
+      if (event.ferry === undefined) line = this.#linker.link(eventLine(event), seq, prev);
+      else {
+        const cut = withoutEnvelope(eventLine(event));
+        line = this.#linker.link(cut.text, seq, prev, recordTail(cut.envelope));
+      }
+      hash = this.#linker.hash;
       // The object mirrors the line for processors after this one; the line is what is stored.
       const link = { v: BYTE_CHAIN_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash, ...(event.ferry === undefined ? {} : { upstream: event.ferry }) };
-      linked[i] = withText({ ...event, ferry: link }, byteRecordLine(parts[i] as CoveredParts, prev, hash));
+      linked[i] = withText({ ...event, ferry: link }, line);
     }
     this.#linked = { seq, hash };
     return linked;
-  }
-
-  async shutdown(): Promise<void> {
-    await this.#worker?.close();
-    this.#worker = undefined;
   }
 
   snapshot(): JsonValue {

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { byteLinker, recordTail } from './byte-chain.js';
+import { createLinkHasher } from './chain.js';
+import { GENESIS } from './envelope.js';
+import { RecordLinker } from './record-linker.js';
+
+const TEXTS = [
+  '{"id":"evt_1","type":"grant.created","data":{"n":12345678901234567890,"10":"x","2":"y"}}',
+  '{"id":"evt_2","data":{"who":"wrïter-東京-😀","esc":"\\u00e9é"}}',
+  '{"id":"evt_3","data":{}  }',
+  '{ }',
+  '{}',
+  `{"id":"evt_4","data":{"big":"${'€'.repeat(3000)}","ascii":"${'a'.repeat(9000)}"}}`,
+  '{"id":"evt_5","data":{"deep":[[[[{"a":[1,2,{"b":null}]}]]]]}}',
+];
+const UPSTREAM = '{"v":2,"writer":"edge-東","seq":4,"hash":"00"}';
+
+describe('RecordLinker', () => {
+  it.each([
+    ['sha256', 'w1', undefined],
+    ['hmac-sha256', 'w1', 'a-long-chain-secret'],
+    ['hmac-sha256', 'w1', 'k'.repeat(64)],
+    ['hmac-sha256', 'w1', 'k'.repeat(65)],
+    ['hmac-sha256', 'wrïter-東京', 'sécret-with-accents'],
+  ] as const)('builds byte for byte the records byteLinker builds, and the same hashes (%s, writer %s)', (alg, writer, secret) => {
+    const linker = new RecordLinker(writer, alg, secret);
+    const reference = byteLinker(writer, alg, createLinkHasher(alg, secret));
+    let [prev, expectedPrev] = [GENESIS, GENESIS];
+    let seq = 2 ** 53 - 40;
+    for (let round = 0; round < 3; round++) {
+      for (const [i, text] of TEXTS.entries()) {
+        const upstream = i % 3 === 2 ? UPSTREAM : undefined;
+        seq++;
+        const line = linker.link(text, seq, prev, recordTail(upstream));
+        const expected = reference(text, seq, expectedPrev, upstream);
+        expect(line).toBe(expected.line);
+        expect(linker.hash).toBe(expected.hash);
+        [prev, expectedPrev] = [linker.hash, expected.hash];
+      }
+      // A prev that is not the last hash made (a call's first record after a restart).
+      prev = expectedPrev = 'f'.repeat(64);
+    }
+  });
+});
