@@ -33,15 +33,19 @@ if (wanted('pipeline')) {
   say('Whole process: from spawning the process to the last event landed on disk (newest ctime in its output), the output then checked against what was served.');
   say('After start: from the process being ready (`collector started` / `connected`) to the same last event.');
   say('');
-  say('| Run | Events/s, whole process (range) | Start-up | Events/s after start | Peak RSS | Output |');
-  say('| --- | --- | --- | --- | --- | --- |');
+  say('CPU per event: the process\'s user + system time over the whole run (start-up included), divided by the events; the median of the runs.');
+  say('');
+  say('| Run | Events/s, whole process (range) | Start-up | Events/s after start | CPU per event | Peak RSS | Output |');
+  say('| --- | --- | --- | --- | --- | --- | --- |');
+  const cpuPerEvent = (all: readonly WholeProcessRun[]) => [...all.map((r) => (1e6 * r.cpuSeconds) / r.events)].sort((a, b) => a - b)[Math.floor(all.length / 2)] as number;
   const row = (name: string, r: WholeProcessRun, all: readonly WholeProcessRun[]) =>
-    say(`| ${name} | ${fmt(r.perSecond)} (${range(all)}) | ${r.startupSeconds.toFixed(2)} s | ${fmt(r.afterStartPerSecond)} | ${mb(r.peakRss)} | ${checks(all)} |`);
+    say(`| ${name} | ${fmt(r.perSecond)} (${range(all)}) | ${r.startupSeconds.toFixed(2)} s | ${fmt(r.afterStartPerSecond)} | ${cpuPerEvent(all).toFixed(1)} µs | ${mb(r.peakRss)} | ${checks(all)} |`);
   row('Bare loop (read, parse, append; no guarantees)', bare, pipeline.bare);
   row('Ferry, in memory', memory, pipeline.memory);
   row('Ferry, persistence on (fsync per batch)', persistent, pipeline.persistent);
   say('');
   say(`Bare loop / Ferry in memory, whole process: ${(bare.perSecond / memory.perSecond).toFixed(2)}× (target: within 1.5×; floor 3×); after start: ${(bare.afterStartPerSecond / memory.afterStartPerSecond).toFixed(2)}×`);
+  say(`CPU per event, Ferry in memory / bare loop: ${(cpuPerEvent(pipeline.memory) / cpuPerEvent(pipeline.bare)).toFixed(2)}× (target: at most 1.3×); with persistence: ${(cpuPerEvent(pipeline.persistent) / cpuPerEvent(pipeline.bare)).toFixed(2)}×`);
   say(`Persistence on / in memory, whole process: ${(persistent.perSecond / memory.perSecond).toFixed(2)} (target: ≥ 0.5)`);
   say(`Peak RSS, Ferry: ${mb(memory.peakRss)} in memory, ${mb(persistent.peakRss)} with persistence (target: under 200 MB)`);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FerryEvent } from './event.js';
 import { eventLine, withText } from './event-text.js';
-import { encodeLines, lineByteSizes } from './ndjson.js';
+import { encodeLines, hashLines, lineByteSizes } from './ndjson.js';
 
 /**
  * What an exporter receives: events in the order they were accepted, each as the text
@@ -118,11 +118,7 @@ class EventBatch implements Batch {
     // NDJSON body (the archive writes its own) then never holds a copy of the whole batch.
     if (this.#id === undefined) {
       if (this.#body !== undefined) this.#id = createHash('sha256').update(this.#body).digest('hex');
-      else {
-        const hash = createHash('sha256');
-        for (const line of this.lines) hash.update(line).update('\n');
-        this.#id = hash.digest('hex');
-      }
+      else this.#id = hashLines(this.lines);
     }
     return this.#id;
   }

@@ -30,7 +30,7 @@ export const configSchema = Type.Object(
       }),
     ),
     maxEventBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024, description: 'An event larger than this is counted malformed and skipped, never buffered further.' }),
-    dedupWindow: Type.Integer({ minimum: 0, default: 10_000, description: 'How many recent event ids are remembered so an id replayed after a reconnect is not handed on twice (0: off).' }),
+    dedupWindow: Type.Integer({ minimum: 0, default: 10_000, description: 'How many recent event ids are remembered so an id replayed after a reconnect is not handed on twice: the first this many events of each new connection are checked against them (0: off).' }),
   },
   { additionalProperties: false },
 );

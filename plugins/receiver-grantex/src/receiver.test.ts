@@ -125,6 +125,28 @@ describe('the grantex receiver', () => {
     expect(warning?.fields.sample).toBe('{"id":"evt_x","type":');
   });
 
+  it('drops the ids a server replays after a reconnect, counting them, and hands on the rest once', async () => {
+    const send = (res: ServerResponse, from: number, to: number) => {
+      for (let n = from; n < to; n++) res.write(`id: ${n}\ndata: ${JSON.stringify(event(n))}\n\n`);
+    };
+    const server = await fixture([
+      (_req, res) => {
+        sse(res);
+        send(res, 0, 20);
+        res.end();
+      },
+      (_req, res) => {
+        sse(res);
+        send(res, 12, 30);
+      },
+    ]);
+    const ctx = start({ url: server.url, dedupWindow: 50 });
+    await until(() => ctx.received.length === 30, 'events 0-29');
+    expect(ctx.received.map((e) => e.id)).toEqual(Array.from({ length: 30 }, (_, n) => `evt_${n}`));
+    expect(ctx.counts.get('replayed')).toBe(8);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('skips an event larger than maxEventBytes without buffering it, and keeps receiving', async () => {
     const server = await fixture([
       (_req, res) => {

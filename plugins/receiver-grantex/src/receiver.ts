@@ -110,6 +110,7 @@ export class GrantexReceiver {
       if (response.body === null) return { kind: 'retry', reason: 'the stream had no body', healthy: false };
       this.#ctx.telemetry.count('connects');
       this.#gaps.subscribed(startedAt, streamUrl(config));
+      this.#recent.reconnected();
       const decoder = new SseDecoder(config.maxEventBytes);
       const handoff = new Handoff((events) => this.#ctx.next.consume(events));
       const reader = response.body.getReader();
