@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { PermanentError, RetryableError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext, type RejectedEvent } from '@ferry/sdk';
-import { sendInRequests, unreachable } from '@ferry/sdk/http';
+import { requestDeadline, sendInRequests, unreachable } from '@ferry/sdk/http';
 import { AckPoller } from './ack.js';
 import { destinationName, hecBase, type SplunkHecConfig } from './config.js';
 import { encodeBatch, payload, type Entry } from './encode.js';
@@ -90,13 +90,19 @@ export class SplunkHecExporter implements Exporter {
     const body = config.compression === 'gzip' ? await gzip(plain) : plain;
     const headers: Record<string, string> = { ...this.#headers, 'content-type': 'application/json' };
     if (config.compression === 'gzip') headers['content-encoding'] = 'gzip';
+    const deadline = requestDeadline(signal, config.requestTimeoutMs);
     let response: Response;
+    let text: string;
     try {
-      response = await fetch(this.#eventUrl, { method: 'POST', headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(config.requestTimeoutMs)]) });
-    } catch (error) {
-      throw unreachable(this.#place.destination, error, { signal, timeout: `${config.requestTimeoutMs} ms (requestTimeoutMs)` });
+      try {
+        response = await fetch(this.#eventUrl, { method: 'POST', headers, body, signal: deadline.signal });
+      } catch (error) {
+        throw unreachable(this.#place.destination, error, { signal, timeout: `${config.requestTimeoutMs} ms (requestTimeoutMs)` });
+      }
+      text = await response.text().catch(() => '');
+    } finally {
+      deadline.done();
     }
-    const text = await response.text().catch(() => '');
     return readAnswer(response.status, response.headers.get('retry-after'), text, config.hecToken);
   }
 

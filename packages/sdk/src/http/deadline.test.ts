@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { requestDeadline } from './deadline.js';
+import { unreachable } from './network.js';
+
+describe('requestDeadline', () => {
+  it('aborts a request that gets no answer in time with a TimeoutError, worded as a timeout', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const deadline = requestDeadline(new AbortController().signal, 50);
+      const error = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { signal: deadline.signal }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      deadline.done();
+      expect((error as Error).name).toBe('TimeoutError');
+      expect(unreachable('the peer', error, { timeout: '50 ms' }).message).toBe('cannot reach the peer: no answer within 50 ms');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("follows the caller's signal, before and during the request, and lets go of it when done", () => {
+    const stopped = new AbortController();
+    stopped.abort(new Error('stopping'));
+    expect(requestDeadline(stopped.signal, 1000).signal.reason).toEqual(new Error('stopping'));
+
+    const stop = new AbortController();
+    const during = requestDeadline(stop.signal, 60_000);
+    stop.abort(new Error('stopping now'));
+    expect(during.signal.aborted).toBe(true);
+    expect(during.signal.reason).toEqual(new Error('stopping now'));
+    during.done();
+
+    const later = new AbortController();
+    const released = requestDeadline(later.signal, 60_000);
+    released.done();
+    later.abort();
+    expect(released.signal.aborted).toBe(false);
+  });
+});
