@@ -28,6 +28,21 @@ export interface EncodedBatch {
 
 const MEMBERS = ['type', 'ferry'] as const;
 
+/**
+ * The event's type when the line is laid out as Grantex writes it (`{"id":"…","type":"…",`)
+ * and holds `"type"` and `"ferry"` nowhere else, so the first is the member JSON.parse
+ * takes and there is no link: found without walking the whole event (0.8 µs an event).
+ * Anything else is left to memberTexts.
+ */
+function leadingType(line: string): { type: string; ferry: undefined } | undefined {
+  LEADING_TYPE.lastIndex = 0;
+  const match = LEADING_TYPE.exec(line);
+  // A member name may be written with escapes (`"typ\u0065"`): a line with any is walked.
+  if (match === null || line.indexOf('"type"', match[0].length) !== -1 || line.indexOf('"ferry"') !== -1 || line.indexOf('\\u') !== -1) return undefined;
+  return { type: `"${match[1] as string}"`, ferry: undefined };
+}
+const LEADING_TYPE = /^\{"id":"[^"\\]*","type":"([^"\\]*)"/y;
+
 function typeOf(text: string | undefined): string {
   const value: unknown = text === undefined ? undefined : JSON.parse(text);
   return typeof value === 'string' ? value : 'unknown';
@@ -47,7 +62,7 @@ export function encodeBatch(batch: Batch, config: DatadogConfig): EncodedBatch {
   const oversize: Entry[] = [];
   batch.lines.forEach((line, index) => {
     // The type and the link are read from the line as text: nothing of the event is re-encoded.
-    const { type, ferry } = memberTexts(line, MEMBERS);
+    const { type, ferry } = leadingType(line) ?? memberTexts(line, MEMBERS);
     const link = ferry === undefined ? '' : `,"ferry":${ferry}`;
     const json = `${head}${JSON.stringify(`type:${typeOf(type)}${extraTags}`)}${tail}${JSON.stringify(line)}${link}}`;
     const entry = { index, json, bytes: Buffer.byteLength(json) };
