@@ -41,4 +41,10 @@ describe('RecordLinker', () => {
       prev = expectedPrev = 'f'.repeat(64);
     }
   });
+
+  it('refuses a text that is not a JSON object, and links the next records as before', () => {
+    const [linker, reference] = [new RecordLinker('w', 'hmac-sha256', 'a-long-chain-secret'), byteLinker('w', 'hmac-sha256', createLinkHasher('hmac-sha256', 'a-long-chain-secret'))];
+    expect(() => linker.link('"not an object"', 1, GENESIS)).toThrow('a chained record must be a JSON object');
+    expect(linker.link(TEXTS[0] as string, 1, GENESIS)).toBe(reference(TEXTS[0] as string, 1, GENESIS).line);
+  });
 });

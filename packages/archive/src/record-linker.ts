@@ -64,6 +64,9 @@ export class RecordLinker {
    */
   link(text: string, seq: number, prev: string, tail = recordTail()): string {
     const end = text.lastIndexOf('}');
+    // Never reached by an event (every one is a JSON object); writing from before the buffer's
+    // start would overwrite the HMAC key block that every later record is hashed with.
+    if (end < 0) throw new TypeError('a chained record must be a JSON object');
     let i = end - 1;
     while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
     const separator = text.charCodeAt(i) === 0x7b ? '' : ',';
