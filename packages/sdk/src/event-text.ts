@@ -25,9 +25,15 @@ type WithText = { readonly [TEXT]?: string };
  * byte for byte; a processor that changes the event returns a new object, which has none.
  */
 export function withText<E extends FerryEvent>(event: E, text: string): E {
-  Object.defineProperty(event, TEXT, { value: text, enumerable: false, writable: false, configurable: false });
+  // One descriptor for every call (this runs once per event on every path): its value is set
+  // for the call and cleared after, so it holds no event's text in between.
+  TEXT_DESCRIPTOR.value = text;
+  Object.defineProperty(event, TEXT, TEXT_DESCRIPTOR);
+  TEXT_DESCRIPTOR.value = undefined;
   return event;
 }
+
+const TEXT_DESCRIPTOR: PropertyDescriptor = { value: undefined, enumerable: false, writable: false, configurable: false };
 
 /** The JSON text the event was decoded from (or given with `withText`), if any. */
 export function textOf(event: FerryEvent): string | undefined {

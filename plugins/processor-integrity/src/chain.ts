@@ -79,7 +79,8 @@ export class IntegrityChain implements Processor {
       }
       hash = this.#linker.hash;
       // The object mirrors the line for processors after this one; the line is what is stored.
-      const link = { v: BYTE_CHAIN_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash, ...(event.ferry === undefined ? {} : { upstream: event.ferry }) };
+      const link: { [key: string]: JsonValue } = { v: BYTE_CHAIN_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash };
+      if (event.ferry !== undefined) link.upstream = event.ferry;
       linked[i] = withText({ ...event, ferry: link }, line);
     }
     this.#linked = { seq, hash };
