@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash, createHmac } from 'node:crypto';
 import { byteChainCovered, byteLinker, HASH_TAIL_LENGTH } from './byte-chain.js';
-import { createLinkHasher } from './chain.js';
+import { createByteHasher, createLinkHasher } from './chain.js';
 import { GENESIS } from './envelope.js';
 
 const TEXT = '{"id":"evt_1","type":"grant.created","createdAt":"2026-03-01T12:00:00Z","data":{"n":12345678901234567890,"10":"x","2":"y","s":"\\u00e9é"}}';
@@ -33,11 +33,15 @@ describe('the version-2 chain over stored bytes', () => {
     expect(byteChainCovered('{}')).toBeUndefined();
   });
 
-  it('computes HMAC-SHA256 exactly as createHmac does, for short ASCII secrets and any other', () => {
+  it('computes HMAC-SHA256 exactly as createHmac does, over text and over bytes, for short ASCII secrets and any other', () => {
     const texts = ['', 'a', TEXT, 'é€😀'.repeat(40), 'x'.repeat(5000)];
     for (const secret of ['a-long-chain-secret', 'k'.repeat(64), 'k'.repeat(65), 'sécret-with-accents', '0123456789abcdef']) {
-      const hasher = createLinkHasher('hmac-sha256', secret);
-      for (const text of texts) expect(hasher(text), `${secret} / ${text.slice(0, 10)}`).toBe(createHmac('sha256', secret).update(text).digest('hex'));
+      const [hasher, byteHasher] = [createLinkHasher('hmac-sha256', secret), createByteHasher('hmac-sha256', secret)];
+      for (const text of texts) {
+        const expected = createHmac('sha256', secret).update(text).digest('hex');
+        expect(hasher(text), `${secret} / ${text.slice(0, 10)}`).toBe(expected);
+        expect(byteHasher(Buffer.from(text, 'utf8')), `bytes: ${secret} / ${text.slice(0, 10)}`).toBe(expected);
+      }
     }
   });
 });

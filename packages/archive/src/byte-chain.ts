@@ -47,12 +47,10 @@ export function recordTail(upstream?: string): string {
 /**
  * The text a record's hash covers: the event's text (one JSON object on one line, with no
  * `ferry` member of its own) without its closing brace, then the link up to and with prev
- * and `tail`. An empty object takes the envelope without a joining comma.
- *
- * Self-contained (it uses nothing outside its body): the integrity processor's hash worker
- * runs its source, so the worker and this thread build the same bytes from one definition.
+ * and `tail`. An empty object takes the envelope without a joining comma. The plain
+ * definition, for `byteLinker` (the reference RecordLinker is tested against).
  */
-export function coveredText(text: string, seq: number, prev: string, form: RecordForm, tail: string): string {
+function coveredText(text: string, seq: number, prev: string, form: RecordForm, tail: string): string {
   const end = text.lastIndexOf('}');
   let i = end - 1;
   while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
@@ -61,7 +59,7 @@ export function coveredText(text: string, seq: number, prev: string, form: Recor
 }
 
 /** The stored record: what its hash covers, then the hash as the envelope's last member. */
-export function byteRecordLine(covered: string, hash: string): string {
+function byteRecordLine(covered: string, hash: string): string {
   return `${covered}${HASH_MEMBER}${hash}"}}`;
 }
 

@@ -1,16 +1,15 @@
-import { hash as oneShotHash } from 'node:crypto';
-import { MissingSecretError } from './chain.js';
+import { createByteHasher } from './chain.js';
 import { recordForm, recordTail } from './byte-chain.js';
 import type { ChainAlgorithm } from './envelope.js';
 
-const BLOCK = 64;
 const HASH_MEMBER_TEXT = ',"hash":"';
 const HASH_MEMBER = Buffer.from(HASH_MEMBER_TEXT, 'latin1');
 
 /**
  * Builds and hashes one writer's version-2 records (see byte-chain.ts) on this thread, in
- * one reused buffer: the record's bytes are written once, hashed where they lie, and — for
- * the common event of ASCII text — read back as the stored line in one piece.
+ * one reused buffer: the record's bytes are written once, hashed (`createByteHasher`, as
+ * `ferry verify` hashes them) and — for the common event of ASCII text — read back as the
+ * stored line in one piece.
  *
  * Why not `coveredText` + a hasher + `byteRecordLine`: those build each record as a chain
  * of concatenated strings that V8 must copy into one string before hashing it and again
@@ -20,10 +19,9 @@ const HASH_MEMBER = Buffer.from(HASH_MEMBER_TEXT, 'latin1');
  * same (tested against `byteLinker`).
  */
 export class RecordLinker {
-  /** [K ⊕ ipad, for HMAC] [the covered bytes] [`,"hash":"` hash `"}}`]. */
-  #buffer: Buffer;
-  readonly #lead: number;
-  readonly #outer: Buffer | undefined;
+  /** [the covered bytes] [`,"hash":"` hash `"}}`]. */
+  #buffer = Buffer.alloc(4096);
+  readonly #hashBytes: (bytes: Uint8Array) => string;
   readonly #prefix: Buffer;
   readonly #middle: Buffer;
   readonly #prefixText: string;
@@ -38,23 +36,7 @@ export class RecordLinker {
     this.#prefix = Buffer.from(form.prefix, 'utf8');
     this.#middle = Buffer.from(form.middle, 'utf8');
     this.#asciiForm = this.#prefix.length === form.prefix.length;
-    if (alg === 'sha256') {
-      this.#lead = 0;
-      this.#outer = undefined;
-    } else if (alg === 'hmac-sha256') {
-      if (secret === undefined || secret === '') throw new MissingSecretError('an hmac-sha256 chain can only be checked with its secret');
-      // RFC 2104: a key longer than the block is hashed first; then K ⊕ ipad leads the
-      // inner hash's input and K ⊕ opad the outer's.
-      const key = Buffer.from(secret, 'utf8');
-      const padded = Buffer.alloc(BLOCK);
-      (key.length > BLOCK ? (oneShotHash('sha256', key, 'buffer') as unknown as Buffer) : key).copy(padded);
-      this.#lead = BLOCK;
-      this.#outer = Buffer.alloc(BLOCK + 32);
-      for (let i = 0; i < BLOCK; i++) this.#outer[i] = (padded[i] as number) ^ 0x5c;
-    } else throw new TypeError(`unknown chain algorithm ${JSON.stringify(alg)}`);
-    this.#buffer = Buffer.alloc(this.#lead + 4096);
-    // K ⊕ ipad, from K ⊕ opad: (K ⊕ 0x5c) ⊕ 0x5c ⊕ 0x36.
-    for (let i = 0; i < this.#lead; i++) this.#buffer[i] = (this.#outer?.[i] as number) ^ 0x5c ^ 0x36;
+    this.#hashBytes = createByteHasher(alg, secret);
   }
 
   /**
@@ -64,16 +46,16 @@ export class RecordLinker {
    */
   link(text: string, seq: number, prev: string, tail = recordTail()): string {
     const end = text.lastIndexOf('}');
-    // Never reached by an event (every one is a JSON object); writing from before the buffer's
-    // start would overwrite the HMAC key block that every later record is hashed with.
+    // Never reached by an event (every one is a JSON object); the writes below would start
+    // before the buffer.
     if (end < 0) throw new TypeError('a chained record must be a JSON object');
     let i = end - 1;
     while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
     const separator = text.charCodeAt(i) === 0x7b ? '' : ',';
     // A UTF-16 code unit is at most 3 bytes of UTF-8; seq at most 16 digits.
-    this.#ensure(this.#lead + 3 * (text.length + tail.length) + this.#prefix.length + this.#middle.length + 16 + 64 + HASH_MEMBER.length + 64 + 3);
+    this.#ensure(3 * (text.length + tail.length) + this.#prefix.length + this.#middle.length + 16 + 64 + HASH_MEMBER.length + 64 + 3);
     const buffer = this.#buffer;
-    let at = this.#lead;
+    let at = 0;
     // The text as a whole (its last character is almost always the brace), then back over the brace.
     const body = end === text.length - 1 ? text : text.slice(0, end + 1);
     const written = buffer.write(body, at, 'utf8');
@@ -90,7 +72,7 @@ export class RecordLinker {
       ascii &&= tailBytes === tail.length;
       at += tailBytes;
     }
-    const hash = this.#digest(at);
+    const hash = this.#hashBytes(buffer.subarray(0, at));
     this.hash = hash;
     if (!(ascii && this.#asciiForm)) {
       return `${text.slice(0, end)}${separator}${this.#prefixText}${seq}${this.#middleText}${prev}${tail}${HASH_MEMBER_TEXT}${hash}"}}`;
@@ -100,25 +82,11 @@ export class RecordLinker {
     buffer[at++] = 0x22;
     buffer[at++] = 0x7d;
     buffer[at++] = 0x7d;
-    return buffer.toString('latin1', this.#lead, at);
-  }
-
-  /**
-   * SHA-256 of the covered bytes, or their HMAC (K ⊕ ipad is already in front of them), in
-   * hex. The inner digest comes back as a Latin-1 ("binary") string, not a Buffer: a Buffer from
-   * crypto.hash costs about 1 µs more (a backing store of its own for 32 bytes).
-   */
-  #digest(end: number): string {
-    if (this.#outer === undefined) return oneShotHash('sha256', this.#buffer.subarray(0, end), 'hex');
-    this.#outer.write(oneShotHash('sha256', this.#buffer.subarray(0, end), 'binary'), BLOCK, 'latin1');
-    return oneShotHash('sha256', this.#outer, 'hex');
+    return buffer.toString('latin1', 0, at);
   }
 
   #ensure(bytes: number): void {
-    if (bytes <= this.#buffer.length) return;
-    const lead = this.#buffer.subarray(0, this.#lead);
-    this.#buffer = Buffer.alloc(2 * bytes);
-    lead.copy(this.#buffer);
+    if (bytes > this.#buffer.length) this.#buffer = Buffer.alloc(2 * bytes);
   }
 }
 

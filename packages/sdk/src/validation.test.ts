@@ -41,6 +41,15 @@ async function cacheDir(): Promise<string> {
   return join(dir, 'schemas');
 }
 
+/** A fresh cache in use, holding the one entry compiling `schema` wrote: its directory and that entry's path. */
+async function cachedEntry(): Promise<{ dir: string; entry: string }> {
+  const dir = await cacheDir();
+  setSchemaCacheDirectory(dir);
+  compileConfigSchema(schema);
+  const [file] = await readdir(dir);
+  return { dir, entry: join(dir, file as string) };
+}
+
 /** What a validator makes of each input: the verdict, the input as defaults and coercion left it, every error with its schema. */
 function outcomes(validate: ReturnType<typeof compileConfigSchema>): unknown[] {
   return inputs.map((input) => {
@@ -69,34 +78,28 @@ describe('compileConfigSchema with a cache of compiled validators', () => {
   it('compiles again when a cache entry is damaged, and rewrites it', async () => {
     const fresh = outcomes(compileConfigSchema(schema));
     forgetCompiledSchemas();
-    const dir = await cacheDir();
-    setSchemaCacheDirectory(dir);
-    compileConfigSchema(schema);
-    const [file] = await readdir(dir);
-    await writeFile(join(dir, file as string), 'module.exports = (', { mode: 0o600 });
+    const { entry } = await cachedEntry();
+    await writeFile(entry, 'module.exports = (', { mode: 0o600 });
     forgetCompiledSchemas();
     expect(outcomes(compileConfigSchema(schema))).toEqual(fresh);
-    expect(await readFile(join(dir, file as string), 'utf8')).toContain('module.exports');
-    expect((await readFile(join(dir, file as string), 'utf8')).length).toBeGreaterThan(1000);
+    expect(await readFile(entry, 'utf8')).toContain('module.exports');
+    expect((await readFile(entry, 'utf8')).length).toBeGreaterThan(1000);
   });
 
   it('does not run code from a directory or file others can write to', async () => {
-    const dir = await cacheDir();
-    setSchemaCacheDirectory(dir);
-    compileConfigSchema(schema);
-    const [file] = await readdir(dir);
+    const { dir, entry } = await cachedEntry();
     // An entry that accepts anything: run when it is this user's own (which shows the cache is read) …
-    await writeFile(join(dir, file as string), 'module.exports = () => true;', { mode: 0o600 });
+    await writeFile(entry, 'module.exports = () => true;', { mode: 0o600 });
     forgetCompiledSchemas();
     expect(compileConfigSchema(schema)({})).toBe(true);
     // … and not once others could have written it.
-    await chmod(join(dir, file as string), 0o666);
+    await chmod(entry, 0o666);
     forgetCompiledSchemas();
     expect(compileConfigSchema(schema)({})).toBe(false);
     forgetCompiledSchemas();
     await chmod(dir, 0o777);
     setSchemaCacheDirectory(dir);
-    await chmod(join(dir, file as string), 0o600);
+    await chmod(entry, 0o600);
     expect(compileConfigSchema(schema)({})).toBe(false);
   });
 
