@@ -131,7 +131,10 @@ export interface ExporterContext<Config> extends ComponentContext<Config> {
 export interface ExporterProgress {
   /** Where the exporter started reading this log: events below were never its to deliver. */
   readonly origin: number;
-  /** Every event in `[origin, committed)` is delivered, dead-lettered or lost to damage. */
+  /**
+   * Every event in `[origin, committed)` is delivered, dead-lettered or lost to damage; as
+   * saved, so after the process is killed the exporter resumes here or further on.
+   */
   readonly committed: number;
   /** Of those, how many were dead-lettered (kept, not delivered). */
   readonly deadLettered: number;

@@ -88,9 +88,9 @@ export class ExporterRunner {
     return { resumed: this.#resumed, accepted: this.#o.accepted(), delivered: counts.sent, deadLettered: counts.failed, lost: this.#o.cursor.lostToDamage, queued: this.queued };
   }
 
-  /** Where this exporter stands in the log, for other exporters that wait on it (`ctx.progress`). */
+  /** Where this exporter stands in the log as a restart would find it, for other exporters that wait on it (`ctx.progress`). */
   progress(): ExporterProgress {
-    const { origin, committed, deadLettered, lost } = this.#o.cursor.ledger;
+    const { origin, committed, deadLettered, lost } = this.#o.cursor.savedLedger;
     return { origin, committed, deadLettered, lost };
   }
 

@@ -148,6 +148,9 @@ class MemoryCursor implements LogCursor {
   get ledger(): CursorLedger {
     return { origin: this.#origin, committed: this.#committed, delivered: this.#delivered, deadLettered: this.#deadLettered, lost: 0 };
   }
+  get savedLedger(): CursorLedger {
+    return this.ledger;
+  }
 
   get committed(): number {
     return this.#committed;

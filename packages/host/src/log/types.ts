@@ -96,6 +96,14 @@ export interface LogCursor {
   readonly uncommittedLoss: number;
   /** The ledger since the exporter was added (persisted with the position when durable). */
   readonly ledger: CursorLedger;
+  /**
+   * The ledger a restart would find: for a durable cursor the last one written to its
+   * journal (the kernel keeps it when the process is killed), which trails `ledger` by up
+   * to the journal's write interval; otherwise `ledger`. What other exporters are told
+   * (`ctx.progress`), so a reading they record never runs ahead of the position the
+   * exporter resumes from after `kill -9`.
+   */
+  readonly savedLedger: CursorLedger;
   /** The next sequence number `take` returns. */
   readonly readPosition: number;
   /** Events appended but not yet taken. */

@@ -204,9 +204,9 @@ export class CursorJournal {
     return this.#ledger;
   }
 
-  /** The position on disk now: segments below it may be deleted. */
-  get persistedCommitted(): number {
-    return this.#persisted.committed;
+  /** The ledger as last written: what a restart after a crash of the process reads, and the position segments below may be deleted from. */
+  get persistedLedger(): CursorLedger {
+    return this.#persisted;
   }
 
   /** Batches cut in an earlier run and not committed, in order. */

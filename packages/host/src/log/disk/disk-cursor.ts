@@ -19,6 +19,8 @@ export interface CursorHost {
   cut(cursor: DiskCursor, from: number, to: number): Promise<void>;
   /** The batches this cursor cut and has not committed, in order (durable cursors). */
   pendingCuts(cursor: DiskCursor): ReadonlyArray<readonly [number, number]>;
+  /** The ledger last written to the cursor's journal (durable cursors). */
+  savedLedger(cursor: DiskCursor): CursorLedger | undefined;
 }
 
 /**
@@ -66,6 +68,9 @@ export class DiskCursor implements LogCursor {
   }
   get ledger(): CursorLedger {
     return this.#ledger;
+  }
+  get savedLedger(): CursorLedger {
+    return this.#host.savedLedger(this) ?? this.#ledger;
   }
   get lostToDamage(): number {
     return this.#lostToDamage;

@@ -5,7 +5,8 @@ import type { FerryEvent, Logger } from '@ferry/sdk';
 import { DiskLog, type DiskLogOptions } from './disk-log.js';
 import { encodeRecord, HEADER_BYTES } from './format.js';
 import { LogGapError } from '../errors.js';
-import { makeEvents, tempDirectory } from '../../testing/fixtures.js';
+import { eventually, makeEvents, tempDirectory } from '../../testing/fixtures.js';
+import { readJournals } from './cursor-journal.js';
 import type { LogCursor } from '../types.js';
 
 interface LoggedLine {
@@ -108,6 +109,28 @@ describe('the disk log', () => {
     expect(ids(await readAll(b))).toEqual(makeEvents(30).map((e) => e.id));
     await append(log, makeEvents(5, 30));
     expect(ids(await readAll(a))).toEqual(makeEvents(5, 30).map((e) => e.id));
+  });
+
+  it('tells others a position a killed process would resume from (savedLedger): never ahead of the journal on disk, and caught up once written', async () => {
+    const log = await openLog({ cursorNames: ['a'] });
+    const a = log.cursor('a');
+    await append(log, makeEvents(60));
+    // What a restart after kill -9 reads: the journal as the kernel has it.
+    const onDisk = async () => {
+      const state = (await readJournals(join(dir.path, 'cursors'))).get('a')?.state;
+      if (state === undefined || state === 'unreadable') throw new Error('no journal for a');
+      return state.ledger;
+    };
+    for (let slice = await a.take(6, 1e9); slice !== undefined; slice = await a.take(6, 1e9)) {
+      a.commit(slice.firstSeq + slice.lines.length, { delivered: slice.lines.length, deadLettered: 0 });
+      const told = a.savedLedger;
+      expect(told.committed).toBeLessThanOrEqual((await onDisk()).committed);
+      if (a.available() === 0) break;
+    }
+    expect(a.ledger.committed).toBe(60);
+    await eventually(async () => a.savedLedger.committed === 60, 'the last position written');
+    expect(await onDisk()).toMatchObject({ committed: 60, delivered: 60 });
+    expect(a.savedLedger).toEqual(a.ledger);
   });
 
   it('restores the processor state carried by the last append', async () => {

@@ -217,6 +217,11 @@ export class DiskLog implements EventLog, CursorHost {
     return this.#journalOf(cursor)?.pendingCuts ?? [];
   }
 
+  /** @internal CursorHost */
+  savedLedger(cursor: DiskCursor): CursorLedger | undefined {
+    return this.#journalOf(cursor)?.persistedLedger;
+  }
+
   /** @internal CursorHost: a cursor moved; save it, then drop what every cursor has passed. */
   moved(cursor: DiskCursor): void {
     this.#journalOf(cursor)?.setLedger(cursor.ledger, () => this.#trim());
@@ -255,7 +260,7 @@ export class DiskLog implements EventLog, CursorHost {
     let saved = Infinity;
     for (const { cursor, journal } of this.#cursors) {
       inMemory = Math.min(inMemory, cursor.committed);
-      saved = Math.min(saved, journal === undefined ? cursor.committed : journal.persistedCommitted);
+      saved = Math.min(saved, journal === undefined ? cursor.committed : journal.persistedLedger.committed);
     }
     this.#cache.dropBelow(inMemory);
     if (inMemory >= this.#endSeq) this.#roomFreed.notify();
