@@ -1,6 +1,6 @@
 import type { Table } from '@google-cloud/bigquery';
 import { ConfigError, PermanentError, RetryableError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext, type RejectedEvent } from '@ferry/sdk';
-import { sendInRequests } from '@ferry/sdk/http';
+import { requestDeadline, sendInRequests } from '@ferry/sdk/http';
 import { tableName, type BigQueryConfig } from './config.js';
 import { encodeRow, oversize, planRequests, requestBody, requestBytes, type EncodedRow } from './encode.js';
 import { insertFailure, rowFailure } from './errors.js';
@@ -34,7 +34,13 @@ export class BigQueryExporter implements Exporter {
     if (config.anonymous && config.keyFilename) logger.warn('anonymous is set, so keyFilename is not used', { table: this.#name });
     const emulator = process.env.BIGQUERY_EMULATOR_HOST;
     if (emulator) logger.warn('BIGQUERY_EMULATOR_HOST is set: the client sends every request there, whatever apiEndpoint says', { emulator, table: this.#name });
-    this.#facts = await this.#prepare(AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(START_TIMEOUT_MS)]));
+    // Not AbortSignal.any over AbortSignal.timeout: on Node 20 a garbage collection can collect the timeout signal, and start would wait forever.
+    const deadline = requestDeadline(this.#ctx.signal, START_TIMEOUT_MS);
+    try {
+      this.#facts = await this.#prepare(deadline.signal);
+    } finally {
+      deadline.done();
+    }
   }
 
   async export(batch: Batch, context: ExportContext): Promise<ExportResult | void> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, RetryableError } from '@ferry/sdk';
-import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
+import { collectingGarbage, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import datadog from './index.js';
 import type { DatadogConfig } from './config.js';
 import { startDatadogPeer, type DatadogPeer } from './testing/index.js';
@@ -56,6 +56,13 @@ describe('the start check (GET /api/v1/validate)', () => {
     const slow = await rejection(start({ requestTimeoutMs: 200 }).started);
     expect(slow).toBeInstanceOf(RetryableError);
     expect(slow?.message).toContain('no answer within 200 ms');
+  });
+
+  it('gives up on a check that gets no answer when garbage is collected while it waits (Node 20 loses an AbortSignal.timeout combined with AbortSignal.any)', async () => {
+    peer.inject({ hang: true, on: 'validate' });
+    const slow = await collectingGarbage(rejection(start({ requestTimeoutMs: 300 }).started));
+    expect(slow).toBeInstanceOf(RetryableError);
+    expect(slow?.message).toContain('no answer within 300 ms');
   });
 
   it('is skipped with validateApiKey: false, and when the endpoint is not a Logs API v2 address', async () => {

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { requestDeadline } from './deadline.js';
 import { unreachable } from './network.js';
+import { collectingGarbage } from '../testkit/garbage.js';
 
 describe('requestDeadline', () => {
   it('aborts a request that gets no answer in time with a TimeoutError, worded as a timeout', async () => {
@@ -17,6 +18,24 @@ describe('requestDeadline', () => {
       deadline.done();
       expect((error as Error).name).toBe('TimeoutError');
       expect(unreachable('the peer', error, { timeout: '50 ms' }).message).toBe('cannot reach the peer: no answer within 50 ms');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('still times out when garbage is collected while the request waits (where AbortSignal.any over AbortSignal.timeout waits forever on Node 20)', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const request = () => {
+        const deadline = requestDeadline(new AbortController().signal, 200);
+        return fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { signal: deadline.signal }).then(
+          () => 'answered',
+          (e: unknown) => (e as Error).name,
+        );
+      };
+      expect(await collectingGarbage(request())).toBe('TimeoutError');
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -1,5 +1,5 @@
 import type { Batch } from '@ferry/sdk';
-import { statusError, unreachable } from '@ferry/sdk/http';
+import { requestDeadline, statusError, unreachable } from '@ferry/sdk/http';
 import type { Config } from './config.js';
 
 /**
@@ -10,6 +10,9 @@ import type { Config } from './config.js';
  */
 export async function sendBatch(batch: Batch, config: Config, signal: AbortSignal): Promise<void> {
   const destination = new URL(config.url).host; // for messages: never the path or query, which may hold a token
+  // One signal for the stop and the timeout (AbortSignal.any over AbortSignal.timeout can
+  // lose the timeout to a garbage collection on Node 20, and the request then never ends).
+  const deadline = requestDeadline(signal, config.requestTimeoutMs);
   let response: Response;
   try {
     response = await fetch(config.url, {
@@ -21,12 +24,14 @@ export async function sendBatch(batch: Batch, config: Config, signal: AbortSigna
         ...(config.token === undefined ? {} : { authorization: `Bearer ${config.token}` }),
       },
       body: batch.ndjson(),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(config.requestTimeoutMs)]),
+      signal: deadline.signal,
     });
+    await response.arrayBuffer().catch(() => undefined); // read, so the connection is reused
   } catch (error) {
     throw unreachable(destination, error, { signal, timeout: `${config.requestTimeoutMs} ms (requestTimeoutMs)` });
+  } finally {
+    deadline.done();
   }
-  await response.arrayBuffer().catch(() => undefined); // read, so the connection is reused
   const error = statusError(response.status, `${destination} answered ${response.status}`, { retryAfter: response.headers.get('retry-after') });
   if (error !== undefined) throw error;
 }
