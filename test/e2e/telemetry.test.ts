@@ -154,7 +154,9 @@ describe('/livez, /readyz and /status', () => {
     expect(await server.probe('/readyz')).toEqual({ status: 503, body: 'not ready: the collector is starting\n' });
     expect(await server.probe('/livez')).toEqual({ status: 200, body: 'ok\n' });
     expect((await server.status()).body.status).toBe('starting');
-    await eventually(async () => (await server.probe('/readyz')).status === 200, 'ready once started', 20_000);
+    await eventually(async () => (await server.probe('/readyz')).status === 200, 'ready once started', 20_000).catch(async (e) => {
+      throw new Error(`${e.message}\nREADYZ ${JSON.stringify(await server.probe('/readyz'))}\nSTATUS ${JSON.stringify((await server.status()).body)}\nSTDERR ${run.stderr()}\nSTDOUT ${run.stdout()}`);
+    });
     expect(run.stderr()).toContain('could not reach its destination at start');
 
     // The destination goes down: events queue, and readiness does not care.
