@@ -5,7 +5,7 @@
  * middle of segments — all with tiny segments and caches so every run crosses many rolls
  * and evictions. The invariant, against a plain array of what was appended: every cursor
  * sees every intact event once and in order (again only after a crash, from the position
- * it had saved), every event it does not see is covered by a damage report naming a
+ * it had saved, never behind the one it told other exporters), every event it does not see is covered by a damage report naming a
  * segment this test damaged, and a batch cut before a reopen is cut the same way after it.
  *
  * Replay a failure with FERRY_MODEL_SEED=<seed> (and FERRY_MODEL_PATH=<path> for the shrunk case).
@@ -222,6 +222,8 @@ class Harness {
   /** The directory as a kill -9 leaves it (every completed write is there), optionally with a write torn at the end. */
   async crash(tornBytes: number | undefined): Promise<void> {
     const copy = `${this.directory}-${++this.generation}`;
+    // What each cursor told other exporters (ctx.progress) before the kill: it must resume there or further on.
+    const told = this.cursors.map((cursor) => cursor.savedLedger.committed);
     await cp(this.directory, copy, { recursive: true });
     await this.log.close();
     await rm(this.directory, { recursive: true, force: true });
@@ -235,6 +237,7 @@ class Harness {
       await handle.close();
     }
     await this.open();
+    this.cursors.forEach((cursor, i) => expect(cursor.committed).toBeGreaterThanOrEqual(told[i]!));
     this.resumed(false);
   }
 
