@@ -1,17 +1,6 @@
-import { createServer } from 'node:net';
 
-/** A port free on 127.0.0.1 right now (for a receiver that must keep its port across restarts). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port free on 127.0.0.1, below the ephemeral range (for a receiver that must keep its port across restarts). */
+export { freePort } from '@ferry/sdk/testkit';
 
 /**
  * Peak resident memory of a process while `during` runs: the kernel's high-water mark

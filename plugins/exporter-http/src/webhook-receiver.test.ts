@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, createBatch, textOf, type Receiver } from '@ferry/sdk';
-import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
+import { createTestContext, freePort, resolveConfig } from '@ferry/sdk/testkit';
 import webhook from '@ferry/receiver-webhook';
 import http from './index.js';
 
@@ -17,13 +16,6 @@ const LINES = [
   '{"id":"evt_2", "type":"token.issued","createdAt":"2026-03-01T12:00:01Z","data":{"s":"\\u00e9"}}',
 ];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  const { port } = server.address() as { port: number };
-  await new Promise((closed) => server.close(closed));
-  return port;
-}
 
 let dir: string;
 const stops: Array<() => Promise<void>> = [];

@@ -9,4 +9,5 @@ export type { ConformanceCase, ConformanceOptions } from './conformance.js';
 export { createTestContext, resolveConfig, resolveComponentConfig, acceptsConfig, configProblems } from './context.js';
 export type { TestContext, TestContextOptions, LogLine, ConfigurableDefinition } from './context.js';
 export { readRequestBody, closeHttpPeer, listenHttpPeer } from './http-peer.js';
+export { freePort } from './free-port.js';
 export { collectGarbage, collectingGarbage } from './garbage.js';
