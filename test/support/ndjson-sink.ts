@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { FerryEvent } from '@ferry/sdk';
+import { freePort } from './ports.js';
 
 /**
  * An HTTP destination that takes NDJSON batches (the custom exporter's protocol), checks
@@ -36,7 +37,8 @@ export async function startNdjsonSink(options: { port?: number } = {}): Promise<
   const requests = { total: 0, byStatus: new Map<number, number>(), resets: 0 };
   const sockets = new Set<Socket>();
   let server: Server;
-  let port = options.port ?? 0;
+  // Below the ephemeral range: the sink may stop and listen again on this port, which an outgoing connection could take meanwhile.
+  let port = options.port ?? (await freePort());
 
   const answer = async (request: IncomingMessage, response: ServerResponse, step: SinkAnswer): Promise<void> => {
     if ('delayMs' in step) {
