@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { requestDeadline, unreachable } from '@ferry/sdk/http';
+import { fetchAnswer } from '@ferry/sdk/http';
 import type { DatadogConfig } from './config.js';
 import { payload, type Entry } from './encode.js';
 import { answerError, readReason, type Place } from './errors.js';
@@ -24,21 +24,13 @@ export async function postEntries(entries: readonly Entry[], target: SendTarget,
   const body = config.compression === 'gzip' ? await gzip(payload(entries)) : payload(entries);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'dd-api-key': config.apiKey };
   if (config.compression === 'gzip') headers['content-encoding'] = 'gzip';
-  const deadline = requestDeadline(signal, config.requestTimeoutMs);
-  try {
-    let response: Response;
-    try {
-      response = await fetch(target.url, { method: 'POST', headers, body, signal: deadline.signal });
-    } catch (error) {
-      throw unreachable(`the Datadog intake (${place.destination})`, error, { signal, timeout: `${config.requestTimeoutMs} ms (requestTimeoutMs)` });
-    }
+  const options = { signal, timeoutMs: config.requestTimeoutMs, destination: `the Datadog intake (${place.destination})` };
+  await fetchAnswer(target.url, { method: 'POST', headers, body }, options, async (response) => {
     if (response.status >= 200 && response.status < 300) {
       // A success body says nothing (`{}`); reading it still frees the connection for reuse.
       await response.arrayBuffer().catch(() => undefined);
       return;
     }
     throw answerError(response.status, await readReason(response, config.apiKey), response.headers.get('retry-after'), place);
-  } finally {
-    deadline.done();
-  }
+  });
 }

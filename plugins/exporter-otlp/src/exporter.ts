@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Resource } from '@ferry/otlp';
 import { PermanentError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext } from '@ferry/sdk';
-import { requestDeadline, sendInRequests, statusError, unreachable } from '@ferry/sdk/http';
+import { fetchAnswer, sendInRequests, statusError } from '@ferry/sdk/http';
 import { logsUrl, type OtlpExporterConfig } from './config.js';
 import { CONTENT_TYPES, decodeResponse, encodeRequest, itemsOf, resourceOf, type Item } from './encode.js';
 
@@ -46,19 +46,11 @@ export class OtlpExporter implements Exporter {
     const body = config.compression === 'gzip' ? await gzip(plain) : plain;
     const headers: Record<string, string> = { ...config.headers, 'content-type': CONTENT_TYPES[config.encoding] };
     if (config.compression === 'gzip') headers['content-encoding'] = 'gzip';
-    const deadline = requestDeadline(signal, config.requestTimeoutMs);
-    let response: Response;
-    let answer: Uint8Array;
-    try {
-      try {
-        response = await fetch(this.#url, { method: 'POST', headers, body, signal: deadline.signal });
-      } catch (error) {
-        throw unreachable(this.#destination, error, { signal, timeout: `${config.requestTimeoutMs} ms (requestTimeoutMs)` });
-      }
-      answer = new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
-    } finally {
-      deadline.done();
-    }
+    const options = { signal, timeoutMs: config.requestTimeoutMs, destination: this.#destination };
+    const { response, answer } = await fetchAnswer(this.#url, { method: 'POST', headers, body }, options, async (response) => ({
+      response,
+      answer: new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0))),
+    }));
     if (!response.ok) {
       const error = statusError(response.status, `${this.#destination} answered ${response.status}${this.#reason(answer)}`, { retryAfter: response.headers.get('retry-after') });
       if (error !== undefined) throw error;

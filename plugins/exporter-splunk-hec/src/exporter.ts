@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { PermanentError, RetryableError, type Batch, type ExportContext, type ExportResult, type Exporter, type ExporterContext, type RejectedEvent } from '@ferry/sdk';
-import { requestDeadline, sendInRequests, unreachable } from '@ferry/sdk/http';
+import { fetchAnswer, sendInRequests } from '@ferry/sdk/http';
 import { AckPoller } from './ack.js';
 import { destinationName, hecBase, type SplunkHecConfig } from './config.js';
 import { encodeBatch, payload, type Entry } from './encode.js';
@@ -90,20 +90,10 @@ export class SplunkHecExporter implements Exporter {
     const body = config.compression === 'gzip' ? await gzip(plain) : plain;
     const headers: Record<string, string> = { ...this.#headers, 'content-type': 'application/json' };
     if (config.compression === 'gzip') headers['content-encoding'] = 'gzip';
-    const deadline = requestDeadline(signal, config.requestTimeoutMs);
-    let response: Response;
-    let text: string;
-    try {
-      try {
-        response = await fetch(this.#eventUrl, { method: 'POST', headers, body, signal: deadline.signal });
-      } catch (error) {
-        throw unreachable(this.#place.destination, error, { signal, timeout: `${config.requestTimeoutMs} ms (requestTimeoutMs)` });
-      }
-      text = await response.text().catch(() => '');
-    } finally {
-      deadline.done();
-    }
-    return readAnswer(response.status, response.headers.get('retry-after'), text, config.hecToken);
+    const options = { signal, timeoutMs: config.requestTimeoutMs, destination: this.#place.destination };
+    return fetchAnswer(this.#eventUrl, { method: 'POST', headers, body }, options, async (response) =>
+      readAnswer(response.status, response.headers.get('retry-after'), await response.text().catch(() => ''), config.hecToken),
+    );
   }
 
   async shutdown(): Promise<void> {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { requestDeadline } from './deadline.js';
+import { fetchAnswer, requestDeadline } from './deadline.js';
+import { RetryableError } from '../errors.js';
 import { unreachable } from './network.js';
 import { collectingGarbage } from '../testkit/garbage.js';
 
@@ -59,5 +60,25 @@ describe('requestDeadline', () => {
     released.done();
     later.abort();
     expect(released.signal.aborted).toBe(false);
+  });
+
+  it('fetchAnswer: hands the answer to read under the deadline, and words a request with no answer as unreachable', async () => {
+    const server = createServer((request, response) => {
+      if (request.url === '/silent') return;
+      response.writeHead(201, { 'retry-after': '3' }).end('taken');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const options = { signal: new AbortController().signal, timeoutMs: 100, destination: 'the peer' };
+    try {
+      const read = await fetchAnswer(`${base}/`, { method: 'POST', body: 'x' }, options, async (r) => `${r.status} ${r.headers.get('retry-after')} ${await r.text()}`);
+      expect(read).toBe('201 3 taken');
+      const silent = await fetchAnswer(`${base}/silent`, {}, options, async () => 'answered').catch((e: unknown) => e);
+      expect(silent).toBeInstanceOf(RetryableError);
+      expect((silent as Error).message).toBe('cannot reach the peer: no answer within 100 ms (requestTimeoutMs)');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { unreachable } from './network.js';
+
 /** A request's signal, and what releases it once the request is over. */
 export interface RequestDeadline {
   readonly signal: AbortSignal;
@@ -29,4 +31,35 @@ export function requestDeadline(signal: AbortSignal, timeoutMs: number): Request
       signal.removeEventListener('abort', onAbort);
     },
   };
+}
+
+/** Where a request goes and how long its answer may take, for `fetchAnswer`. */
+export interface AnswerOptions {
+  /** The attempt's signal (the host's stop). */
+  readonly signal: AbortSignal;
+  readonly timeoutMs: number;
+  /** Where the request goes, for messages (never a credential). */
+  readonly destination: string;
+  /** The option that sets `timeoutMs`, for messages (`requestTimeoutMs`). */
+  readonly timeoutOption?: string;
+}
+
+/**
+ * One request under one deadline (`requestDeadline`), from sending it to the end of
+ * `read(response)`, which reads the answer's body. A request that gets no answer is the
+ * RetryableError `unreachable` words; what `read` throws (or returns) is the caller's.
+ */
+export async function fetchAnswer<T>(url: string, init: RequestInit, options: AnswerOptions, read: (response: Response) => Promise<T>): Promise<T> {
+  const deadline = requestDeadline(options.signal, options.timeoutMs);
+  try {
+    let response: Response;
+    try {
+      response = await fetch(url, { ...init, signal: deadline.signal });
+    } catch (error) {
+      throw unreachable(options.destination, error, { signal: options.signal, timeout: `${options.timeoutMs} ms (${options.timeoutOption ?? 'requestTimeoutMs'})` });
+    }
+    return await read(response);
+  } finally {
+    deadline.done();
+  }
 }

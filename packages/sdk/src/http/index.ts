@@ -10,5 +10,5 @@ export type { StatusErrorOptions } from './status.js';
 export { describeNetworkError, unreachable } from './network.js';
 export { sendInRequests } from './send-in-requests.js';
 export type { SendInRequestsOptions, RequestItem } from './send-in-requests.js';
-export { requestDeadline } from './deadline.js';
-export type { RequestDeadline } from './deadline.js';
+export { fetchAnswer, requestDeadline } from './deadline.js';
+export type { AnswerOptions, RequestDeadline } from './deadline.js';

@@ -1,5 +1,5 @@
 import type { Batch } from '@ferry/sdk';
-import { requestDeadline, statusError, unreachable } from '@ferry/sdk/http';
+import { fetchAnswer, statusError } from '@ferry/sdk/http';
 import type { Config } from './config.js';
 
 /**
@@ -10,12 +10,10 @@ import type { Config } from './config.js';
  */
 export async function sendBatch(batch: Batch, config: Config, signal: AbortSignal): Promise<void> {
   const destination = new URL(config.url).host; // for messages: never the path or query, which may hold a token
-  // One signal for the stop and the timeout (AbortSignal.any over AbortSignal.timeout can
-  // lose the timeout to a garbage collection on Node 20, and the request then never ends).
-  const deadline = requestDeadline(signal, config.requestTimeoutMs);
-  let response: Response;
-  try {
-    response = await fetch(config.url, {
+  // fetchAnswer: one deadline for the stop and the timeout, and a request with no answer worded for the log.
+  const status = await fetchAnswer(
+    config.url,
+    {
       method: 'POST',
       headers: {
         'content-type': 'application/x-ndjson',
@@ -24,14 +22,13 @@ export async function sendBatch(batch: Batch, config: Config, signal: AbortSigna
         ...(config.token === undefined ? {} : { authorization: `Bearer ${config.token}` }),
       },
       body: batch.ndjson(),
-      signal: deadline.signal,
-    });
-    await response.arrayBuffer().catch(() => undefined); // read, so the connection is reused
-  } catch (error) {
-    throw unreachable(destination, error, { signal, timeout: `${config.requestTimeoutMs} ms (requestTimeoutMs)` });
-  } finally {
-    deadline.done();
-  }
-  const error = statusError(response.status, `${destination} answered ${response.status}`, { retryAfter: response.headers.get('retry-after') });
+    },
+    { signal, timeoutMs: config.requestTimeoutMs, destination },
+    async (response) => {
+      await response.arrayBuffer().catch(() => undefined); // read, so the connection is reused
+      return { code: response.status, retryAfter: response.headers.get('retry-after') };
+    },
+  );
+  const error = statusError(status.code, `${destination} answered ${status.code}`, { retryAfter: status.retryAfter });
   if (error !== undefined) throw error;
 }
