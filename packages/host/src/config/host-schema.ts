@@ -114,8 +114,8 @@ export const storageSchema = Type.Object(
     }),
     cacheBytes: Type.Integer({
       minimum: 0,
-      default: 4 * 1024 * 1024,
-      description: 'Bytes of recent events each pipeline keeps in memory, so exporters that keep up never read the disk.',
+      default: 16 * 1024 * 1024,
+      description: 'Bytes of recent events each pipeline keeps in memory, so exporters that keep up never read the disk. Size it to hold what an exporter has taken and not yet delivered (its batches in flight) plus a moment of lag: below that, a busy exporter reads back from the disk what it could have had from memory.',
     }),
     segmentBytes: Type.Integer({ minimum: 64 * 1024, default: 64 * 1024 * 1024, description: 'Size of one log segment file; delivered segments are deleted whole.' }),
   },
