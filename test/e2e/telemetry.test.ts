@@ -106,6 +106,8 @@ describe('/metrics', () => {
       );
       expect(at('ferry_exporter_lag_seconds', labels)).toBe(0);
       expect(at('ferry_exporter_in_flight_events', labels)).toBe(0);
+      // Both kept up, so the log's in-memory cache held everything they took.
+      expect(at('ferry_exporter_read_from_disk_events_total', labels)).toBe(0);
     }
     expect(at('ferry_log_capacity_bytes', { pipeline: 'events' })).toBe(4 * 1024 ** 3);
     expect(at('ferry_exporter_queue_capacity', file)).toBe(100_000);

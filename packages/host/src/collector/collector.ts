@@ -422,7 +422,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
     const capacity = config.storage?.maxBytes ?? this.#options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
     return {
       pipelines: this.#pipelines.map((p) => ({ name: p.name, ...(config.service.pipelines[p.name] as PipelineConfig), log: p.log === undefined ? undefined : observeLog(p.log, capacity) })),
-      exporters: this.#activeSeats().map((seat) => observeExporter(this.#booksOf(seat), seat.runner as ExporterRunner, (this.#exporters.get(seat.exporter) as BuiltExporter).delivery.queue, capacity)),
+      exporters: this.#activeSeats().map((seat) => observeExporter(this.#booksOf(seat), seat.runner as ExporterRunner, seat.cursor, (this.#exporters.get(seat.exporter) as BuiltExporter).delivery.queue, capacity)),
     };
   }
 

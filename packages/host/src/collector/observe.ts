@@ -1,5 +1,5 @@
 import type { ExporterBooks } from './collector.js';
-import type { EventLog } from '../log/types.js';
+import type { EventLog, LogCursor } from '../log/types.js';
 import type { ExporterRunner } from '../delivery/runner.js';
 import type { OldestPending } from '../delivery/lag.js';
 import type { QueuePolicy } from '../delivery/policy.js';
@@ -29,6 +29,8 @@ export interface ObservedExporter extends ExporterBooks {
   /** Its full queue (`whenFull: block`) makes receivers wait. */
   readonly blocking: boolean;
   readonly capacity: { readonly events: number | undefined; readonly bytes: number };
+  /** Events it read back from the log's files, not from memory (see LogCursor.readFromDisk). */
+  readonly readFromDisk: number;
 }
 
 /** What the telemetry server (metrics, status, the page, `ferry top`) reads of a running collector. */
@@ -43,7 +45,7 @@ export function observeLog(log: EventLog, capacityBytes: number): ObservedLog {
   return { retainedBytes: log.retainedBytes, capacityBytes, blocked, full: !log.hasRoom(1) };
 }
 
-export function observeExporter(books: ExporterBooks, runner: ExporterRunner, queue: QueuePolicy, logCapacityBytes: number): ObservedExporter {
+export function observeExporter(books: ExporterBooks, runner: ExporterRunner, cursor: LogCursor, queue: QueuePolicy, logCapacityBytes: number): ObservedExporter {
   return {
     ...books,
     inFlight: runner.held,
@@ -51,5 +53,6 @@ export function observeExporter(books: ExporterBooks, runner: ExporterRunner, qu
     oldestPending: runner.oldestPending(),
     blocking: runner.full(),
     capacity: { events: queue.maxEvents, bytes: Math.min(queue.maxBytes ?? Infinity, logCapacityBytes) },
+    readFromDisk: cursor.readFromDisk,
   };
 }

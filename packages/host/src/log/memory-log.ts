@@ -128,6 +128,7 @@ class MemoryCursor implements LogCursor {
   readonly name: string;
   readonly lostToDamage = 0;
   readonly uncommittedLoss = 0;
+  readonly readFromDisk = 0;
   readonly #log: MemoryLog;
   readonly #origin: number;
   #delivered = 0;

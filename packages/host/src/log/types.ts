@@ -106,6 +106,12 @@ export interface LogCursor {
   readonly savedLedger: CursorLedger;
   /** The next sequence number `take` returns. */
   readonly readPosition: number;
+  /**
+   * Events this cursor took from the log's files since the log was opened, because they were
+   * no longer in its in-memory cache (`storage.cacheBytes`): a backlog after a restart or
+   * an outage, or a cache too small for the exporter's batches in flight. Always 0 in memory.
+   */
+  readonly readFromDisk: number;
   /** Events appended but not yet taken. */
   available(): number;
   /** NDJSON bytes of those events (may be an estimate for events only on disk). */

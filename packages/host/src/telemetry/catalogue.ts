@@ -63,6 +63,12 @@ export const GAUGES = {
   logCapacity: { instrument: 'ferry.log.capacity_bytes', labels: ['pipeline'], help: 'The bound of the pipeline\'s log (storage.maxBytes, or the in-memory bound); at it, receivers are pushed back.' },
 } as const;
 
+/** Per exporter, events read back from the log's files rather than its in-memory cache (an observable counter). */
+export const EXPORTER_READ_FROM_DISK = {
+  instrument: 'ferry.exporter.read_from_disk_events',
+  help: 'Events the exporter read back from the pipeline log\'s files because they were no longer in memory: a backlog after a restart or an outage, or, while it keeps up, a `storage.cacheBytes` too small for its batches in flight. Always 0 without storage.',
+} as const;
+
 /** Per exporter, events its pipeline accepted since this run began: the books' accepted term (an observable counter). */
 export const EXPORTER_ACCEPTED = { instrument: 'ferry.exporter.accepted_events', help: 'Events accepted into the exporter\'s pipeline since this run began, each to be delivered to it: the books\' accepted term.' } as const;
 
@@ -81,6 +87,7 @@ export function metricCatalogue(): MetricEntry[] {
     counter(HOST_COUNTERS.failed.instrument('exporter'), ['exporter', 'pipeline'], HOST_COUNTERS.failed.help),
     counter(HOST_COUNTERS.lost.instrument('exporter'), ['exporter', 'pipeline'], HOST_COUNTERS.lost.help),
     counter(HOST_COUNTERS.retried.instrument('exporter'), ['exporter', 'pipeline'], HOST_COUNTERS.retried.help),
+    counter(EXPORTER_READ_FROM_DISK.instrument, ['exporter', 'pipeline'], EXPORTER_READ_FROM_DISK.help),
     counter(FAILED_ATTEMPTS.instrument, ['exporter', 'pipeline'], FAILED_ATTEMPTS.help),
     { name: prometheus(REQUEST_DURATION.instrument), type: 'histogram', labels: ['exporter', 'pipeline', 'outcome'], help: `${REQUEST_DURATION.help} Buckets (s): ${REQUEST_DURATION.buckets.join(', ')}.` },
     ...Object.values(GAUGES).map((g): MetricEntry => ({ name: prometheus(g.instrument), type: 'gauge', labels: g.labels, help: g.help })),

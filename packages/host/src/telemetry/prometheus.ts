@@ -4,7 +4,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { ObservedCollector } from '../collector/observe.js';
 import { lagSeconds } from '../delivery/lag.js';
-import { EXPORTER_ACCEPTED, GAUGES } from './catalogue.js';
+import { EXPORTER_ACCEPTED, EXPORTER_READ_FROM_DISK, GAUGES } from './catalogue.js';
 
 export interface PrometheusMetrics {
   /** The meter every Ferry instrument is created on (pass it to `Telemetry`). */
@@ -38,6 +38,7 @@ export function prometheusMetrics(observe: () => ObservedCollector | undefined):
     logCapacity: gauge(GAUGES.logCapacity, 'By'),
   };
   const accepted = meter.createObservableCounter(EXPORTER_ACCEPTED.instrument, { description: EXPORTER_ACCEPTED.help, unit: '{event}' });
+  const readFromDisk = meter.createObservableCounter(EXPORTER_READ_FROM_DISK.instrument, { description: EXPORTER_READ_FROM_DISK.help, unit: '{event}' });
   meter.addBatchObservableCallback(
     (result) => {
       const observed = observe();
@@ -53,6 +54,7 @@ export function prometheusMetrics(observe: () => ObservedCollector | undefined):
         result.observe(g.lag, lagSeconds(e.oldestPending, now), labels);
         result.observe(g.resumed, e.resumed, labels);
         result.observe(accepted, e.accepted, labels);
+        result.observe(readFromDisk, e.readFromDisk, labels);
       }
       for (const p of observed.pipelines) {
         if (p.log === undefined) continue;
@@ -60,7 +62,7 @@ export function prometheusMetrics(observe: () => ObservedCollector | undefined):
         result.observe(g.logCapacity, p.log.capacityBytes, { pipeline: p.name });
       }
     },
-    [...Object.values(g), accepted] as Parameters<Meter['addBatchObservableCallback']>[1],
+    [...Object.values(g), accepted, readFromDisk] as Parameters<Meter['addBatchObservableCallback']>[1],
   );
   return {
     meter,

@@ -49,6 +49,7 @@ export class DiskCursor implements LogCursor {
   readonly #reported = new Map<number, number>();
   /** The reader must start over (the read position went back). */
   #rewound = false;
+  #readFromDisk = 0;
 
   constructor(host: CursorHost, reader: DiskReader, name: string, options: { ledger: CursorLedger; durable: boolean; replay: ReadonlyArray<readonly [number, number]> }) {
     this.#host = host;
@@ -74,6 +75,9 @@ export class DiskCursor implements LogCursor {
   }
   get lostToDamage(): number {
     return this.#lostToDamage;
+  }
+  get readFromDisk(): number {
+    return this.#readFromDisk;
   }
   get uncommittedLoss(): number {
     return this.#lostAhead.reduce((sum, range) => sum + range.to - range.from, 0);
@@ -182,7 +186,9 @@ export class DiskCursor implements LogCursor {
       for (const record of records) if (s >= record.firstSeq && s < record.firstSeq + record.lines.length) return { record, offset: s - record.firstSeq };
       return undefined;
     };
-    return sliceRecords(lookup, this.#readPosition, Math.min(end, seq), maxEvents, maxBytes);
+    const slice = sliceRecords(lookup, this.#readPosition, Math.min(end, seq), maxEvents, maxBytes);
+    this.#readFromDisk += slice?.lines.length ?? 0;
+    return slice;
   }
 
   async #passDamage(from: number, to: number, stretches: readonly DamagedStretch[]): Promise<void> {

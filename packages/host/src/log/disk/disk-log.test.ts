@@ -297,6 +297,29 @@ describe('the disk log', () => {
     expect(ids(read)).toEqual(makeEvents(5000).map((e) => e.id));
   });
 
+  it('counts the events a cursor reads back from the files, and none it takes from memory', async () => {
+    // Each append is one record of 50 events, larger than the cache: only the newest stays in memory.
+    let log = await openLog({ cacheBytes: 4096, segmentBytes: 256 * 1024, cursorNames: ['fast', 'slow'] });
+    const fast = log.cursor('fast');
+    const slow = log.cursor('slow');
+    const fastRead: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      await append(log, makeEvents(50, i * 50));
+      fastRead.push(...(await readAll(fast)));
+    }
+    expect(ids(fastRead)).toEqual(makeEvents(5000).map((e) => e.id));
+    expect(fast.readFromDisk).toBe(0);
+    expect(ids(await readAll(slow))).toEqual(makeEvents(5000).map((e) => e.id));
+    expect(slow.readFromDisk).toBe(4950);
+    slow.commit(1000, DELIVERED);
+    await closeLog(log);
+    // After a restart nothing is in memory: the backlog comes from the files.
+    log = await openLog({ cacheBytes: 4096, segmentBytes: 256 * 1024, cursorNames: ['fast', 'slow'] });
+    const resumed = log.cursor('slow');
+    expect(ids(await readAll(resumed))).toEqual(makeEvents(4000, 1000).map((e) => e.id));
+    expect(resumed.readFromDisk).toBe(4000);
+  });
+
   it('keeps a restarted exporter from receiving events it had committed, and hands it the rest', async () => {
     let log = await openLog({ cursorNames: ['a'] });
     const a = log.cursor('a');
