@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
 import { startGenerator, type GeneratorServer } from '@ferry/generator';
 import { ferry, FERRY_BIN, ROOT, runFerry } from '../support/ferry-process.js';
 import { eventually } from '../support/archive.js';
@@ -74,6 +74,39 @@ describe('the ferry command', () => {
     const uncached = await ferry(['validate', '--config', file], { env: { FERRY_CACHE_DIR: 'off', XDG_CACHE_HOME: off } });
     expect(uncached.stderr).toBe(first.stderr);
     expect(existsSync(off)).toBe(false);
+  });
+
+  it('run: says once at start when the compiled validators cannot be kept, and why, and runs all the same', async () => {
+    const source = await startGenerator({ apiKey: 'k', mode: 'pull', total: 20, seed: 5 });
+    try {
+      const config = await ws.config(
+        { receivers: { grantex: { url: source.url, apiKey: 'k' } }, exporters: { file: { directory: join(ws.dir, 'cache-run-archive') } }, service: { pipelines: { events: { receivers: ['grantex'], exporters: ['file'] } }, telemetry: { progress: 'always' } } },
+        'cache-run.json',
+      );
+      // Code read from the cache is run, so a directory others can write is refused.
+      const shared = join(ws.dir, 'shared-cache');
+      await mkdir(join(shared, 'schemas'), { recursive: true });
+      await chmod(join(shared, 'schemas'), 0o777);
+      const run = runFerry(['run', '--config', config], { env: { FERRY_CACHE_DIR: shared } });
+      await run.waitFor('file: sent 20');
+      run.signal('SIGTERM');
+      expect(await run.exited).toBe(0);
+      const said = run.stderr().split('\n').filter((line) => line.includes('compiled config validators are not kept between starts'));
+      expect(said).toHaveLength(1);
+      expect(said[0]).toContain(`${join(shared, 'schemas')} can be written by other users`);
+      expect(said[0]).toContain('FERRY_CACHE_DIR');
+      expect(await readdir(join(shared, 'schemas'))).toEqual([]);
+      // A usable cache, or none asked for: nothing to say.
+      for (const env of [{ FERRY_CACHE_DIR: join(ws.dir, 'own-cache') }, { FERRY_CACHE_DIR: 'off' }]) {
+        const quiet = runFerry(['run', '--config', config], { env });
+        await quiet.waitFor('collector started');
+        quiet.signal('SIGTERM');
+        expect(await quiet.exited).toBe(0);
+        expect(quiet.stderr()).not.toContain('compiled config validators are not kept');
+      }
+    } finally {
+      await source.close();
+    }
   });
 
   it('validate: the components\' own checks too (a redact path, a filter regex), without running anything', async () => {

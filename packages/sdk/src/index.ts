@@ -9,7 +9,7 @@ export { createBatch } from './batch.js';
 export type { Batch, BatchSource } from './batch.js';
 export { Type, Secret, FilePath, StringEnum, SECRET_KEYWORD, FILE_PATH_KEYWORD } from './schema.js';
 export { compileConfigSchema } from './validation.js';
-export { setSchemaCacheDirectory } from './validation-cache.js';
+export { schemaCacheProblem, setSchemaCacheDirectory } from './validation-cache.js';
 export type { ValidateFunction } from './validation.js';
 export type { TSchema, TObject, Static, SchemaOptions, TStringEnum } from './schema.js';
 export type {

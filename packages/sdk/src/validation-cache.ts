@@ -8,6 +8,8 @@ import { join } from 'node:path';
  * unwritable, foreign, damaged) costs a compile, never an error.
  */
 let directory: string | undefined;
+/** Why the directory asked for is not used, or why writing to it failed (undefined while all is well or the cache is off). */
+let problem: string | undefined;
 
 /**
  * Entries kept at most: every change of a config's plugins or of Ferry's schemas writes a
@@ -17,20 +19,36 @@ export const SCHEMA_CACHE_ENTRIES = 64;
 
 /** Turns the cache on in `dir` (created 0700 when missing), or off with undefined. */
 export function setSchemaCacheDirectory(dir: string | undefined): void {
-  directory = dir === undefined ? undefined : usable(dir) ? dir : undefined;
+  const unusable = dir === undefined ? undefined : whyUnusable(dir);
+  directory = unusable === undefined ? dir : undefined;
+  problem = unusable === undefined ? undefined : `${dir as string} ${unusable}`;
 }
 
 export function schemaCacheDirectory(): string | undefined {
   return directory;
 }
 
-function usable(dir: string): boolean {
+/**
+ * Why compiled validators are not being kept although a directory was asked for: it cannot
+ * be used, or a write to it failed (a read-only or full disk). Undefined while the cache
+ * works or is off. Every start then compiles again: slower, never wrong, so worth a line
+ * in the log, not a failure.
+ */
+export function schemaCacheProblem(): string | undefined {
+  return problem;
+}
+
+function whyUnusable(dir: string): string | undefined {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = statSync(dir);
-    return stat.isDirectory() && (process.getuid === undefined || stat.uid === process.getuid()) && (stat.mode & 0o022) === 0;
-  } catch {
-    return false;
+    if (!stat.isDirectory()) return 'is not a directory';
+    if (process.getuid !== undefined && stat.uid !== process.getuid()) return 'belongs to another user';
+    // Code read from it is run: nobody else may be able to put it there.
+    if ((stat.mode & 0o022) !== 0) return 'can be written by other users';
+    return undefined;
+  } catch (error) {
+    return `cannot be created (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
   }
 }
 
@@ -63,8 +81,9 @@ export function writeCachedCode(key: string, code: string): void {
     writeFileSync(partial, code, { mode: 0o600 });
     renameSync(partial, file);
     evictOldest(directory as string);
-  } catch {
+  } catch (error) {
     // A full or read-only disk: the next start compiles again.
+    problem ??= `${directory as string} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
   }
 }
 

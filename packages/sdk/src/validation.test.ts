@@ -1,10 +1,10 @@
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FilePath, Secret, StringEnum, Type } from './schema.js';
 import { compileConfigSchema, forgetCompiledSchemas } from './validation.js';
-import { SCHEMA_CACHE_ENTRIES, setSchemaCacheDirectory } from './validation-cache.js';
+import { SCHEMA_CACHE_ENTRIES, schemaCacheProblem, setSchemaCacheDirectory } from './validation-cache.js';
 
 // Every kind of check a config meets: formats, defaults, coercion of env strings, enums, patterns, secrets, nesting.
 const schema = Type.Object(
@@ -101,6 +101,39 @@ describe('compileConfigSchema with a cache of compiled validators', () => {
     setSchemaCacheDirectory(dir);
     await chmod(entry, 0o600);
     expect(compileConfigSchema(schema)({})).toBe(false);
+  });
+
+  it('says why it keeps nothing: a directory others can write, one that cannot be made, or a write that fails; nothing while it works or is off', async () => {
+    const shared = await cacheDir();
+    await mkdir(shared);
+    await chmod(shared, 0o777);
+    setSchemaCacheDirectory(shared);
+    expect(schemaCacheProblem()).toBe(`${shared} can be written by other users`);
+    compileConfigSchema(schema);
+    expect(await readdir(shared)).toEqual([]);
+
+    const parent = await cacheDir();
+    await mkdir(parent);
+    await writeFile(join(parent, 'a-file'), '');
+    setSchemaCacheDirectory(join(parent, 'a-file', 'schemas'));
+    expect(schemaCacheProblem()).toBe(`${join(parent, 'a-file', 'schemas')} cannot be created (ENOTDIR)`);
+
+    // Usable when set, gone by the time a validator is written (a disk changed under it).
+    const vanishing = await cacheDir();
+    setSchemaCacheDirectory(vanishing);
+    expect(schemaCacheProblem()).toBeUndefined();
+    await rm(vanishing, { recursive: true });
+    await writeFile(vanishing, '');
+    forgetCompiledSchemas();
+    expect(compileConfigSchema(schema)(inputs[0])).toBe(true);
+    expect(schemaCacheProblem()).toBe(`${vanishing} cannot be written (ENOTDIR)`);
+
+    setSchemaCacheDirectory(undefined);
+    expect(schemaCacheProblem()).toBeUndefined();
+    setSchemaCacheDirectory(await cacheDir());
+    forgetCompiledSchemas();
+    compileConfigSchema(schema);
+    expect(schemaCacheProblem()).toBeUndefined();
   });
 
   it('keeps at most SCHEMA_CACHE_ENTRIES entries, the newest written', async () => {

@@ -1,4 +1,5 @@
 import { Collector, createLogger, loadConfig, SecretSet, Terminal, type ShutdownReport } from '@ferry/host';
+import { schemaCacheProblem } from '@ferry/sdk';
 import { EXIT } from '../exit-codes.js';
 import { reportFailure } from '../output.js';
 import { pluginSearchPath } from '../plugins.js';
@@ -41,6 +42,10 @@ export async function run(options: RunOptions): Promise<number> {
   // A person reads the start and stop reports as their text; a log collector also gets their figures as fields.
   const report = (line: { text: string; fields: Record<string, unknown> }) => (readable ? logger.info(line.text) : logger.info(line.text, line.fields));
   for (const warning of loaded.warnings) logger.warn(warning);
+  const cacheProblem = schemaCacheProblem();
+  if (cacheProblem !== undefined) {
+    logger.info(`compiled config validators are not kept between starts (${cacheProblem}): every start compiles them again (about 0.2 s more); set FERRY_CACHE_DIR to a directory only this user can write, or FERRY_CACHE_DIR=off`);
+  }
 
   process.on('unhandledRejection', (reason) => {
     logger.error('unhandled rejection in a component (continuing)', { error: reason instanceof Error ? reason.stack : String(reason) });
