@@ -1,5 +1,5 @@
 import { ConfigError, RetryableError, type Logger } from '@ferry/sdk';
-import { describeNetworkError, requestDeadline } from '@ferry/sdk/http';
+import { fetchAnswer } from '@ferry/sdk/http';
 import { validateUrl, type DatadogConfig } from './config.js';
 import { keyRefused, readReason, type Place } from './errors.js';
 
@@ -20,20 +20,13 @@ export async function checkApiKey(config: DatadogConfig, place: Place, logger: L
     return;
   }
   const timeoutMs = Math.min(config.requestTimeoutMs, CHECK_TIMEOUT_MS);
-  // Not AbortSignal.any over AbortSignal.timeout: on Node 20 a garbage collection before the
-  // timeout can collect the timeout signal, and the check then waits for an answer forever.
-  const deadline = requestDeadline(signal, timeoutMs);
-  let response: Response;
-  let reason: string;
-  try {
-    response = await fetch(url, { headers: { 'dd-api-key': config.apiKey }, signal: deadline.signal });
-    reason = await readReason(response, config.apiKey);
-  } catch (error) {
-    const why = (error as { name?: unknown }).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeNetworkError(error);
-    throw new RetryableError(`cannot reach Datadog (${place.destination}) to check ${place.keyOption}: ${why}`, { cause: error });
-  } finally {
-    deadline.done();
-  }
+  const options = {
+    signal,
+    timeoutMs,
+    destination: `Datadog (${place.destination}) to check ${place.keyOption}`,
+    timeoutOption: timeoutMs === config.requestTimeoutMs ? 'requestTimeoutMs' : 'the start check\'s limit',
+  };
+  const { response, reason } = await fetchAnswer(url, { headers: { 'dd-api-key': config.apiKey } }, options, async (answer) => ({ response: answer, reason: await readReason(answer, config.apiKey) }));
   if (response.ok) return;
   if (response.status === 401 || response.status === 403) throw new ConfigError(keyRefused(response.status, reason, place));
   throw new RetryableError(

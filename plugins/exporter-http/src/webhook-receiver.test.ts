@@ -16,7 +16,6 @@ const LINES = [
   '{"id":"evt_2", "type":"token.issued","createdAt":"2026-03-01T12:00:01Z","data":{"s":"\\u00e9"}}',
 ];
 
-
 let dir: string;
 const stops: Array<() => Promise<void>> = [];
 beforeAll(async () => {

@@ -5,8 +5,9 @@
  * middle of segments — all with tiny segments and caches so every run crosses many rolls
  * and evictions. The invariant, against a plain array of what was appended: every cursor
  * sees every intact event once and in order (again only after a crash, from the position
- * it had saved, never behind the one it told other exporters), every event it does not see is covered by a damage report naming a
- * segment this test damaged, and a batch cut before a reopen is cut the same way after it.
+ * it had saved, never behind the one it told other exporters), every event it does not
+ * see is covered by a damage report naming a segment this test damaged, and a batch cut
+ * before a reopen is cut the same way after it.
  *
  * Replay a failure with FERRY_MODEL_SEED=<seed> (and FERRY_MODEL_PATH=<path> for the shrunk case).
  */
