@@ -114,8 +114,8 @@ export const storageSchema = Type.Object(
     }),
     cacheBytes: Type.Integer({
       minimum: 0,
-      default: 4 * 1024 * 1024,
-      description: 'Bytes of recent events each pipeline keeps in memory, so exporters that keep up never read the disk. It holds what an exporter has taken and not yet delivered (its batches in flight) as well as what it has still to read: when `ferry_exporter_read_from_disk_events_total` grows while the exporter keeps up, it is too small for that exporter\'s batches. Larger costs memory for as long as any exporter lags.',
+      default: 16 * 1024 * 1024,
+      description: 'Bytes of recent events each pipeline keeps in memory, so exporters that keep up never read the disk. It holds what an exporter has taken and not yet delivered (its batches in flight) as well as what it has still to read: when `ferry_exporter_read_from_disk_events_total` grows while the exporter keeps up, it is too small for that exporter\'s batches. While every exporter lags by more than it holds (a destination down, a backlog after a restart) it holds nothing, and fills again once one has caught up.',
     }),
     segmentBytes: Type.Integer({ minimum: 64 * 1024, default: 64 * 1024 * 1024, description: 'Size of one log segment file; delivered segments are deleted whole.' }),
   },

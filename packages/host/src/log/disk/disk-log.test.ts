@@ -320,6 +320,30 @@ describe('the disk log', () => {
     expect(resumed.readFromDisk).toBe(4000);
   });
 
+  it('holds no recent records in memory while every exporter lags by more than the cache, and keeps them again once one has caught up', async () => {
+    // 50 events of about 120 bytes an append: the cache holds about 6 appends.
+    const log = await openLog({ cacheBytes: 40_000, segmentBytes: 256 * 1024, cursorNames: ['down'] });
+    const down = log.cursor('down');
+    for (let i = 0; i < 6; i++) await append(log, makeEvents(50, i * 50));
+    expect(log.cachedBytes).toBeGreaterThan(0);
+    // The destination stays down: once the backlog is more than the cache can hold, nothing is kept.
+    for (let i = 6; i < 100; i++) await append(log, makeEvents(50, i * 50));
+    expect(log.cachedBytes).toBe(0);
+    expect(ids(await readAll(down))).toEqual(makeEvents(5000).map((e) => e.id));
+    expect(down.readFromDisk).toBe(5000);
+    down.commit(5000, DELIVERED);
+    // Caught up: what comes next is kept and taken from memory.
+    const next: string[] = [];
+    for (let i = 100; i < 120; i++) {
+      await append(log, makeEvents(50, i * 50));
+      next.push(...(await readAll(down)));
+    }
+    expect(ids(next)).toEqual(makeEvents(1000, 5000).map((e) => e.id));
+    expect(down.readFromDisk).toBe(5000);
+    expect(log.cachedBytes).toBeGreaterThan(0);
+    await closeLog(log);
+  });
+
   it('keeps a restarted exporter from receiving events it had committed, and hands it the rest', async () => {
     let log = await openLog({ cursorNames: ['a'] });
     const a = log.cursor('a');

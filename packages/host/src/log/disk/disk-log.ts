@@ -150,6 +150,11 @@ export class DiskLog implements EventLog, CursorHost {
     return this.#writer.segments;
   }
 
+  /** @internal Bytes of recent records held in memory (`storage.cacheBytes` at most, but for one record over it). */
+  get cachedBytes(): number {
+    return this.#cache.bytes;
+  }
+
   readonly cached: RecordLookup = (seq) => this.#cache.at(seq);
 
   hasRoom(bytes: number): boolean {
@@ -183,8 +188,26 @@ export class DiskLog implements EventLog, CursorHost {
   }
 
   #onWritten(records: readonly PendingRecord[]): void {
-    for (const { firstSeq, receivedAt, lines, sizes, bytes } of records) this.#cache.add({ firstSeq, receivedAt, lines, sizes, bytes });
+    for (const { firstSeq, receivedAt, lines, sizes, bytes } of records) {
+      if (this.#worthCaching(firstSeq, bytes / Math.max(1, lines.length))) this.#cache.add({ firstSeq, receivedAt, lines, sizes, bytes });
+      // The cache is one run ending at the written end, so a record left out empties it.
+      else this.#cache.clear();
+    }
     this.#written.notify();
+  }
+
+  /**
+   * Whether an exporter can still take the record at `firstSeq` from memory: the cursor
+   * furthest ahead is less than the cache's bytes behind it. When every exporter lags by
+   * more (a destination down, a backlog after a restart), the record would be evicted
+   * before anyone reached it: caching it would only hold memory for as long as the
+   * backlog lasts. Caching starts again once an exporter has caught up that close.
+   */
+  #worthCaching(firstSeq: number, bytesPerEvent: number): boolean {
+    if (this.#cursors.length === 0) return true;
+    let lead = 0;
+    for (const { cursor } of this.#cursors) lead = Math.max(lead, cursor.readPosition);
+    return (firstSeq - lead) * bytesPerEvent <= this.#o.cacheBytes;
   }
 
   /**

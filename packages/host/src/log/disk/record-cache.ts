@@ -15,6 +15,11 @@ export class RecordCache {
     this.#maxBytes = maxBytes;
   }
 
+  /** Bytes of the records held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   add(record: LogRecord): void {
     this.#records.push(record);
     this.#bytes += record.bytes;
@@ -27,6 +32,13 @@ export class RecordCache {
     const oldest = this.#records[this.#head];
     if (oldest === undefined || seq < oldest.firstSeq) return undefined;
     return findRecord(this.#records as readonly LogRecord[], this.#head, seq);
+  }
+
+  /** Drops every record (the next one added starts a new run). */
+  clear(): void {
+    this.#records = [];
+    this.#head = 0;
+    this.#bytes = 0;
   }
 
   /** Drops records every reader has passed (those ending at or before `seq`). */
