@@ -3,7 +3,7 @@
  * binary under `node --cpu-prof`, then prints the heaviest functions and files by self time.
  * Not part of `pnpm bench`; a tool for finding the hot path.
  *
- *   pnpm tsx bench/profile.ts [--persistent]      (BENCH_EVENTS, default 400,000)
+ *   pnpm tsx bench/profile.ts [--persistent] [--integrity] [--cache-bytes=N]   (BENCH_EVENTS, default 400,000)
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
@@ -25,13 +25,15 @@ interface Profile {
 const events = Number(process.env.BENCH_EVENTS ?? 400_000);
 const persistent = process.argv.includes('--persistent');
 const chained = process.argv.includes('--integrity');
+const cacheArg = process.argv.find((a) => a.startsWith('--cache-bytes='));
+const cacheBytes = cacheArg === undefined ? {} : { cacheBytes: Number(cacheArg.slice('--cache-bytes='.length)) };
 const chain = chained ? { integrity: { writerId: 'profile', secret: 'profile-chain-secret-0123' } } : {};
 const generator = await startGenerator({ apiKey: 'k', mode: 'pull', total: events, seed: 1, keepDelivered: false });
 const work = await scratch();
 const profiles = join(process.cwd(), '.tmp', 'profiles', String(Date.now()));
 await mkdir(profiles, { recursive: true });
 const config = await work.config({
-      ...(persistent ? { storage: { directory: join(work.dir, 'storage') } } : {}),
+      ...(persistent ? { storage: { directory: join(work.dir, 'storage'), ...cacheBytes } } : {}),
       receivers: { grantex: { url: generator.url, apiKey: 'k' } },
       processors: { ...chain, batch: { batchSize: 5000, flushIntervalMs: 200 } },
       exporters: { file: { directory: join(work.dir, 'archive') } },
