@@ -1,5 +1,6 @@
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { byCodeUnits } from '../util/compare.js';
 
 /** The component types a plugin package says it provides, so it is imported only when a config uses one. */
 export interface DeclaredTypes {
@@ -91,5 +92,5 @@ export async function discoverPluginPackages(startDirectories: readonly string[]
     }
     await Promise.all(candidates.map(visit));
   }
-  return found.sort((a, b) => a.name.localeCompare(b.name));
+  return found.sort((a, b) => byCodeUnits(a.name, b.name));
 }

@@ -1,4 +1,5 @@
 import type { ComponentDefinition, ComponentKind } from '@ferry/sdk';
+import { byCodeUnits } from '../util/compare.js';
 
 /** Where a definition came from, for `ferry components` and error messages. */
 export interface PluginOrigin {
@@ -47,7 +48,7 @@ export class Registry {
     const order: Record<ComponentKind, number> = { receiver: 0, processor: 1, exporter: 2 };
     return all
       .filter((c) => kind === undefined || c.definition.kind === kind)
-      .sort((a, b) => order[a.definition.kind] - order[b.definition.kind] || a.definition.type.localeCompare(b.definition.type));
+      .sort((a, b) => order[a.definition.kind] - order[b.definition.kind] || byCodeUnits(a.definition.type, b.definition.type));
   }
 
   types(kind: ComponentKind): string[] {

@@ -4,6 +4,7 @@ import { silentLogger } from '../../telemetry/logger.js';
 import type { LossRecord } from '../types.js';
 import { readJournals } from './cursor-journal.js';
 import { recoverSegments } from './recovery.js';
+import { byCodeUnits } from '../../util/compare.js';
 
 /**
  * One exporter's books since it was added to a pipeline, as its storage holds them:
@@ -42,7 +43,7 @@ export async function readStoredBooks(storageDirectory: string): Promise<StoredB
     const directory = join(pipelinesDirectory, pipeline);
     const { segments, endSeq } = await recoverSegments(join(directory, 'segments'), silentLogger(), { readOnly: true }).catch(() => ({ segments: [], endSeq: 0 }));
     const oldest = segments[0]?.firstSeq ?? endSeq;
-    for (const [exporter, { state }] of [...(await readJournals(join(directory, 'cursors')))].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [exporter, { state }] of [...(await readJournals(join(directory, 'cursors')))].sort(([a], [b]) => byCodeUnits(a, b))) {
       if (state === 'unreadable') {
         books.push({ pipeline, exporter, accepted: endSeq - oldest, delivered: 0, deadLettered: 0, lost: 0, queued: endSeq - oldest, losses: [], unreadable: true });
         continue;
