@@ -15,7 +15,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Debian's chromium, which `.ci/run` installs when it is missing; no traffic but 127.0.0.1. */
+/** Debian's chromium, which the test command installs when it is missing (scripts/ensure-chromium.ts); no traffic but 127.0.0.1. */
 async function browser(): Promise<Browser> {
   const launched = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   cleanups.push(() => launched.close());
