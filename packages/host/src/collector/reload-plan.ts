@@ -1,4 +1,5 @@
 import type { ComponentConfig, PipelineConfig, ResolvedConfig } from '../config/types.js';
+import { byCodeUnits } from '../util/compare.js';
 
 /** An exporter's place in one pipeline: one runner, one cursor. */
 export interface Seat {
@@ -38,7 +39,7 @@ function canonical(value: unknown): string {
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
     return `{${entries
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => byCodeUnits(a, b))
       .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
       .join(',')}}`;
   }

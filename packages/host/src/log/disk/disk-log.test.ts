@@ -320,27 +320,38 @@ describe('the disk log', () => {
     expect(resumed.readFromDisk).toBe(4000);
   });
 
-  it('holds no recent records in memory while every exporter lags by more than the cache, and keeps them again once one has caught up', async () => {
+  it('holds no recent records in memory while every exporter lags by more than the cache, and keeps them again once one has caught up, outage after outage', async () => {
     // 50 events of about 120 bytes an append: the cache holds about 6 appends.
-    const log = await openLog({ cacheBytes: 40_000, segmentBytes: 256 * 1024, cursorNames: ['down'] });
+    const log = await openLog({ cacheBytes: 40_000, segmentBytes: 64 * 1024, cursorNames: ['down'] });
     const down = log.cursor('down');
-    for (let i = 0; i < 6; i++) await append(log, makeEvents(50, i * 50));
-    expect(log.cachedBytes).toBeGreaterThan(0);
-    // The destination stays down: once the backlog is more than the cache can hold, nothing is kept.
-    for (let i = 6; i < 100; i++) await append(log, makeEvents(50, i * 50));
-    expect(log.cachedBytes).toBe(0);
-    expect(ids(await readAll(down))).toEqual(makeEvents(5000).map((e) => e.id));
-    expect(down.readFromDisk).toBe(5000);
-    down.commit(5000, DELIVERED);
-    // Caught up: what comes next is kept and taken from memory.
-    const next: string[] = [];
-    for (let i = 100; i < 120; i++) {
-      await append(log, makeEvents(50, i * 50));
-      next.push(...(await readAll(down)));
+    let seq = 0;
+    const appendMany = async (appends: number, read: boolean): Promise<string[]> => {
+      const out: string[] = [];
+      for (let i = 0; i < appends; i++, seq += 50) {
+        await append(log, makeEvents(50, seq));
+        if (read) out.push(...(await readAll(down)));
+      }
+      return out;
+    };
+    for (let outage = 0; outage < 4; outage++) {
+      const from = seq;
+      await appendMany(6, false);
+      expect(log.cachedBytes).toBeGreaterThan(0);
+      // The destination stays down: once the backlog is more than the cache can hold, nothing is kept.
+      await appendMany(94, false);
+      expect(log.cachedBytes).toBe(0);
+      expect(ids(await readAll(down))).toEqual(makeEvents(5000, from).map((e) => e.id));
+      expect(down.readFromDisk).toBe(5000 * (outage + 1));
+      down.commit(seq, DELIVERED);
+      // Caught up: what comes next is kept and taken from memory.
+      const caughtUp = seq;
+      expect(ids(await appendMany(20, true))).toEqual(makeEvents(1000, caughtUp).map((e) => e.id));
+      expect(down.readFromDisk).toBe(5000 * (outage + 1));
+      expect(log.cachedBytes).toBeGreaterThan(0);
+      down.commit(seq, DELIVERED);
     }
-    expect(ids(next)).toEqual(makeEvents(1000, 5000).map((e) => e.id));
-    expect(down.readFromDisk).toBe(5000);
-    expect(log.cachedBytes).toBeGreaterThan(0);
+    // Each outage crossed segment rolls (64 KiB segments, about 590 KB an outage).
+    expect(log.segments[log.segments.length - 1]?.firstSeq).toBeGreaterThan(20_000);
     await closeLog(log);
   });
 
