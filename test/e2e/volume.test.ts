@@ -174,6 +174,40 @@ describe('volume across log segment rolls, counted at the destinations', () => {
     expect(counts(recovered), recovered.summary).toEqual(exact);
   }, 120_000);
 
+  it('a log bound near the receiver\'s read-ahead: receivers waiting for room never wait out a flush interval, and every event lands once', async () => {
+    // storage.maxBytes at 2 MiB: the Grantex receiver hands in up to 1 MiB at a time, and an
+    // exporter that wants 5,000 events (1.3 MB) holds a smaller batch back for ten minutes.
+    // Before pushed-back batches were due at once, the log sat full for that long (the source
+    // stopped being read) each time a hand-off did not fit beside the held-back batch.
+    const TOTAL = 60_000;
+    const ws = await workspace();
+    cleanups.push(ws.cleanup);
+    const source = await startGenerator({ apiKey: 'k', mode: 'pull', total: TOTAL, seed: 84 });
+    cleanups.push(() => source.close());
+    const archiveDir = join(ws.dir, 'archive');
+    const run = ferry(
+      await ws.config({
+        storage: { directory: join(ws.dir, 'storage'), maxBytes: 2 * 1024 * 1024, segmentBytes: MIN_SEGMENT_BYTES },
+        receivers: { grantex: { url: source.url, apiKey: 'k' } },
+        processors: { batch: { batchSize: 5000, flushIntervalMs: 600_000 } },
+        exporters: { file: { directory: archiveDir } },
+        service: { pipelines: { events: { receivers: ['grantex'], processors: ['batch'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
+      }),
+    );
+    await run.waitFor('collector started');
+    // About 7 times what the log may hold, taken in within the minute (no ten-minute waits).
+    await source.waitForDelivered(TOTAL, 60_000);
+    await run.waitFor('received 60,000', 60_000);
+    // What came after the last push-back waits for its flush interval, or for shutdown, which sends it.
+    run.signal('SIGTERM');
+    expect(await run.exited).toBe(0);
+    const archive = new GrowingArchive(archiveDir);
+    await archive.refresh();
+    const archived = tally([...source.delivered], archive.events(), 'file archive');
+    for (const books of expectBooksBalanced(run, ['file'])) expect(books).toMatchObject({ accepted: TOTAL, delivered: TOTAL, deadLettered: 0, lost: 0, queued: 0 });
+    expect(counts(archived), archived.summary).toEqual(exact);
+  }, 120_000);
+
   it('hundreds of 64 KiB segment rolls at full speed, a destination down for the first 30%: both destinations get every acknowledged event exactly once', async () => {
     // fsync every second rather than every append, for speed only: the losses this hunts are
     // on the reading side; the kill -9 test below keeps the default.

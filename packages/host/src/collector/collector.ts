@@ -250,6 +250,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
       accepted: () => ingest.appended - acceptedFrom,
       resumed: seat.resumed,
       nextAppend: () => log.nextAppend(),
+      pushBack: ingest.pushBack,
       delivery: deliveryFor(exporter, pipelineBatching(pipeline.processors)),
       recorder: seat.recorder,
       logger: this.#logger.child({ component: `exporter/${exporterId}`, pipeline: pipelineName }),

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryLog } from '../log/memory-log.js';
 import { makeEvents } from '../testing/fixtures.js';
+import { PushBack } from '../pipeline/push-back.js';
 import { BatchCutter } from './batch-cutter.js';
 import type { ResolvedBatchPolicy } from './policy.js';
 
@@ -79,5 +80,33 @@ describe('the batch cutter, under a fake clock', () => {
     expect(await settled(next)).toBe(false);
     await append(1);
     expect((await next)?.lines).toHaveLength(5);
+  });
+
+  it('cuts what waits at once while a receiver waits for room, and once after a refusal, then waits for the timer again', async () => {
+    const pushBack = new PushBack();
+    const c = new BatchCutter({ cursor: log.cursor('x'), batch: { batchSize: 100, maxBatchBytes: 1e9, flushIntervalMs: 60_000 }, nextAppend: () => log.nextAppend(), onGap: () => undefined, pushBack });
+    await append(3);
+    const first = c.next(stop.signal);
+    expect(await settled(first)).toBe(false);
+    let roomFreed!: () => void;
+    const waiting = pushBack.during(new Promise<void>((resolve) => (roomFreed = resolve)));
+    expect((await first)?.lines).toHaveLength(3);
+    // Still waiting: what comes is due at once.
+    await append(2);
+    expect((await c.next(stop.signal))?.lines).toHaveLength(2);
+    roomFreed();
+    await waiting;
+    // Nobody waits any more: a small batch waits for its timer again…
+    await append(4);
+    const third = c.next(stop.signal);
+    expect(await settled(third)).toBe(false);
+    // …unless a receiver is refused for want of room, which makes it due once.
+    pushBack.refused();
+    expect((await third)?.lines).toHaveLength(4);
+    await append(1);
+    const fourth = c.next(stop.signal);
+    expect(await settled(fourth)).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect((await fourth)?.lines).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 import type { LogCursor, LogSlice } from '../log/types.js';
+import type { PushBackView } from '../pipeline/push-back.js';
 import { LogGapError } from '../log/errors.js';
 import { Signal } from '../util/signal.js';
 import type { ResolvedBatchPolicy } from './policy.js';
@@ -11,6 +12,8 @@ export interface CutterOptions {
   readonly nextAppend: () => Promise<void>;
   /** The cursor met a gap no damage accounts for: nothing more will be cut. */
   readonly onGap: (gap: LogGapError) => void;
+  /** The pipeline's push-back on its receivers: while they wait for room, what waits is due at once. */
+  readonly pushBack?: PushBackView;
 }
 
 /** The longest wait for data before looking again (a wake-up or an append ends it sooner). */
@@ -19,7 +22,8 @@ const IDLE_WAIT_MS = 60_000;
 /**
  * Cuts an exporter's batches from its cursor: a batch is due when `batchSize` events or
  * `maxBatchBytes` bytes wait, when the oldest waiting event is `flushIntervalMs` old, or at
- * once while draining — whichever comes first. Takes are serialized (a disk read may be
+ * once while draining or while the pipeline pushes back on its receivers (they wait for the
+ * room only commits give back) — whichever comes first. Takes are serialized (a disk read may be
  * under way). A gap in the log halts cutting for good, in front of it.
  */
 export class BatchCutter {
@@ -28,9 +32,12 @@ export class BatchCutter {
   #taking: Promise<unknown> = Promise.resolve();
   #draining = false;
   #halted: LogGapError | undefined;
+  /** The pipeline's push count when a batch was last cut for it. */
+  #pushesSeen = 0;
 
   constructor(options: CutterOptions) {
     this.#o = options;
+    this.#pushesSeen = options.pushBack?.pushes ?? 0;
   }
 
   get halted(): LogGapError | undefined {
@@ -53,13 +60,18 @@ export class BatchCutter {
     const { cursor, batch } = this.#o;
     for (;;) {
       if (signal.aborted || this.#halted !== undefined) return undefined;
-      const woken = () => Promise.race([this.#o.nextAppend(), this.#wake.wait()]);
+      const pushBack = this.#o.pushBack;
+      const woken = () => Promise.race([this.#o.nextAppend(), this.#wake.wait(), ...(pushBack === undefined ? [] : [pushBack.next()])]);
       const available = cursor.available();
       if (available === 0) {
         await wait(IDLE_WAIT_MS, signal, woken());
         continue;
       }
       if (available >= batch.batchSize || cursor.availableBytes() >= batch.maxBatchBytes || this.#draining) break;
+      if (pushBack !== undefined && (pushBack.waiting || pushBack.pushes !== this.#pushesSeen)) {
+        this.#pushesSeen = pushBack.pushes;
+        break;
+      }
       const dueIn = batch.flushIntervalMs > 0 ? (cursor.nextReceivedAt() ?? 0) + batch.flushIntervalMs - Date.now() : IDLE_WAIT_MS;
       if (dueIn <= 0) break;
       await wait(dueIn, signal, woken());

@@ -1,6 +1,7 @@
 import { createBatch, type Batch, type Exporter, type ExporterProgress, type Logger } from '@ferry/sdk';
 import type { LogCursor, LogSlice } from '../log/types.js';
 import type { LogGapError } from '../log/errors.js';
+import type { PushBackView } from '../pipeline/push-back.js';
 import { Signal } from '../util/signal.js';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
 import { BatchCutter } from './batch-cutter.js';
@@ -31,6 +32,8 @@ export interface RunnerOptions {
   readonly resumed?: number;
   /** Resolves at the log's next append. */
   readonly nextAppend: () => Promise<void>;
+  /** The pipeline's push-back on its receivers (none for a dead-letter replay, which has no receivers). */
+  readonly pushBack?: PushBackView;
   readonly delivery: DeliveryOptions;
   readonly recorder: ComponentRecorder;
   readonly logger: Logger;
@@ -74,7 +77,7 @@ export class ExporterRunner {
     this.#batchPipeline = options.fromPipelineLog === false ? '' : options.pipeline;
     this.#resumed = options.resumed ?? options.endSeq() - options.cursor.committed;
     this.#window = new CommitWindow(options.cursor);
-    this.#cutter = new BatchCutter({ cursor: options.cursor, batch: options.delivery.batch, nextAppend: options.nextAppend, onGap: (gap) => this.#halt(gap) });
+    this.#cutter = new BatchCutter({ cursor: options.cursor, batch: options.delivery.batch, nextAppend: options.nextAppend, onGap: (gap) => this.#halt(gap), ...(options.pushBack === undefined ? {} : { pushBack: options.pushBack }) });
   }
 
   /** Events this exporter has not finished with: not delivered, dead-lettered or lost to damage. */

@@ -2,6 +2,7 @@ import { BackpressureError, eventLine, ShutdownError, type ConsumeOptions, type 
 import type { AppendState, EventLog } from '../log/types.js';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
 import { Signal } from '../util/signal.js';
+import { PushBack } from './push-back.js';
 
 /** An exporter that can ask receivers to wait (its queue is full and set to block). */
 export interface ExporterRoom {
@@ -27,6 +28,8 @@ const ESTIMATED_EVENT_BYTES = 512;
  */
 export class PipelineIngest {
   readonly name: string;
+  /** Tells the exporters' batch cutters when receivers wait for room, so that what waits is sent at once. */
+  readonly pushBack = new PushBack();
   #processors: readonly IngestProcessor[];
   #stateful: readonly IngestProcessor[];
   readonly #log: EventLog;
@@ -75,7 +78,9 @@ export class PipelineIngest {
   consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<readonly string[]> {
     if (this.#closed) return Promise.reject(new ShutdownError(`pipeline "${this.name}" is shutting down`));
     if (events.length === 0) return Promise.resolve([]);
-    if (options?.wait === false && (this.#queued > 0 || !this.#log.hasRoom(events.length * ESTIMATED_EVENT_BYTES) || this.#exporters.some((e) => e.full()))) {
+    if (options?.wait === false && (this.#queued > 0 || !this.#hasRoom(events.length * ESTIMATED_EVENT_BYTES))) {
+      // Refused while another call is under way: that one, if it waits, has pushed already.
+      if (!this.#hasRoom(events.length * ESTIMATED_EVENT_BYTES)) this.pushBack.refused();
       return Promise.reject(new BackpressureError(`pipeline "${this.name}" is full`, 1000));
     }
     let durable: Promise<void> = Promise.resolve();
@@ -86,9 +91,11 @@ export class PipelineIngest {
       if (kept.length === 0) return;
       // Each event's own text when it has one (as the source sent it): never re-encoded.
       const lines = kept.map(eventLine);
-      await this.#unlessClosing(this.#log.room(lines.reduce((sum, line) => sum + line.length + 1, 0)));
+      const bytes = lines.reduce((sum, line) => sum + line.length + 1, 0);
+      const room = this.#log.room(bytes);
+      await this.#unlessClosing(this.#log.hasRoom(bytes) ? room : this.pushBack.during(room));
       for (let full = this.#exporters.find((e) => e.full()); full !== undefined; full = this.#exporters.find((e) => e.full())) {
-        await this.#unlessClosing(full.space());
+        await this.#unlessClosing(this.pushBack.during(full.space()));
       }
       if (this.#closed) throw new ShutdownError(`pipeline "${this.name}" is shutting down`);
       durable = this.#log.append(kept, lines, this.#snapshot());
@@ -100,6 +107,10 @@ export class PipelineIngest {
     });
     this.#tail = settled.catch(() => undefined);
     return settled.then(() => durable).then(() => stored);
+  }
+
+  #hasRoom(bytes: number): boolean {
+    return this.#log.hasRoom(bytes) && !this.#exporters.some((e) => e.full());
   }
 
   async #process(events: readonly FerryEvent[]): Promise<readonly FerryEvent[]> {
