@@ -25,7 +25,7 @@ afterEach(async () => {
  * A pipeline whose log holds BOUND bytes, and one exporter that wants batches of 1,000 events
  * and would hold a smaller one back for an hour: the lines it received, in order.
  */
-function pipeline(log: EventLog) {
+function pipeline(log: EventLog, queue: { maxEvents?: number } = {}) {
   const ingest = new PipelineIngest('events', [], log, quiet);
   const received: string[] = [];
   let requests = 0;
@@ -46,7 +46,7 @@ function pipeline(log: EventLog) {
     accepted: () => ingest.appended,
     nextAppend: () => log.nextAppend(),
     pushBack: ingest.pushBack,
-    delivery: { batch: { batchSize: 1000, maxBatchBytes: 1e9, flushIntervalMs: HOUR }, timeoutMs: 10_000, maxInFlight: 2, retry: { initialIntervalMs: 10, maxIntervalMs: 10, multiplier: 1, maxElapsedMs: 0 }, queue: { whenFull: 'block' } },
+    delivery: { batch: { batchSize: 1000, maxBatchBytes: 1e9, flushIntervalMs: HOUR }, timeoutMs: 10_000, maxInFlight: 2, retry: { initialIntervalMs: 10, maxIntervalMs: 10, multiplier: 1, maxElapsedMs: 0 }, queue: { whenFull: 'block', ...queue } },
     recorder: new Telemetry().component('exporter', 'slow-batcher', 'events'),
     logger: quiet,
     deadLetters: new LoggedDeadLetters(quiet),
@@ -116,6 +116,14 @@ describe.each([
     // Every hand-off was taken in the end; what came after the last refusal is sent at shutdown.
     await runner.drain(Date.now() + 10_000);
     expect(refusals).toBeGreaterThan(0);
+    expect(received).toEqual(expectedLines(chunks));
+  });
+
+  it('never waits on the flush interval of an exporter whose queue limit (queue.maxEvents, whenFull: block) is below its batchSize', async () => {
+    const { ingest, runner, received } = pipeline(await openLog(), { maxEvents: 150 });
+    const chunks = handOffs().slice(0, 40);
+    for (const chunk of chunks) await ingest.consume(chunk);
+    await runner.drain(Date.now() + 10_000);
     expect(received).toEqual(expectedLines(chunks));
   });
 });
