@@ -14,7 +14,7 @@
  *   (BENCH_EVENTS, default 400,000)
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -112,13 +112,14 @@ const result = bare
   : await measure(
       async (url, dir) => {
         const chain = flag('integrity') ? { integrity: { writerId: 'threads', secret: 'threads-chain-secret-0123' } } : {};
-        const config = await (await scratch()).config({
+        const config = join(dir, 'config.json');
+        await writeFile(config, JSON.stringify({
           ...(flag('persistent') ? { storage: { directory: join(dir, 'storage') } } : {}),
           receivers: { grantex: { url, apiKey: 'k' } },
           processors: { ...chain, batch: { batchSize: 5000, flushIntervalMs: 200 } },
           exporters: { file: { directory: join(dir, 'archive') } },
           service: { pipelines: { events: { receivers: ['grantex'], processors: [...Object.keys(chain), 'batch'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
-        });
+        }));
         return ['--max-old-space-size=384', join(ROOT, 'node_modules', '@ferry', 'cli', 'bin', 'ferry.js'), 'run', '--config', config];
       },
       (stderr) => stderr.includes(`file: sent ${events.toLocaleString('en-US')}`),

@@ -78,10 +78,11 @@ export class PipelineIngest {
   consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<readonly string[]> {
     if (this.#closed) return Promise.reject(new ShutdownError(`pipeline "${this.name}" is shutting down`));
     if (events.length === 0) return Promise.resolve([]);
-    if (options?.wait === false && (this.#queued > 0 || !this.#hasRoom(events.length * ESTIMATED_EVENT_BYTES))) {
-      // Refused while another call is under way: that one, if it waits, has pushed already.
-      if (!this.#hasRoom(events.length * ESTIMATED_EVENT_BYTES)) this.pushBack.refused();
-      return Promise.reject(new BackpressureError(`pipeline "${this.name}" is full`, 1000));
+    if (options?.wait === false) {
+      const roomless = !this.#hasRoom(events.length * ESTIMATED_EVENT_BYTES);
+      // Refused only because another call is under way: that one, if it waits, has pushed already.
+      if (roomless) this.pushBack.refused();
+      if (roomless || this.#queued > 0) return Promise.reject(new BackpressureError(`pipeline "${this.name}" is full`, 1000));
     }
     let durable: Promise<void> = Promise.resolve();
     let stored: readonly string[] = [];
