@@ -1,6 +1,6 @@
 export { archiveKey, parseArchiveKey, objectExtension, KEY_LAYOUTS } from './key.js';
 export type { KeyLayout, Compression, KeyInput, ParsedKey } from './key.js';
-export { encodeObject, archiveLines, NDJSON_CONTENT_TYPE } from './object.js';
+export { encodeObject, archivePieces, archiveLines, NDJSON_CONTENT_TYPE } from './object.js';
 export { ENVELOPE_VERSION, ENVELOPE_FIELD, OBJECT_METADATA, GENESIS, hasEnvelope } from './envelope.js';
 export type { ChainLink, ChainAlgorithm, UnhashedLink } from './envelope.js';
 export { canonicalize, linkText, linkTextWriter, recordText, linkHash, linkOf, storedRecordText, createLinkHasher, createByteHasher, MissingSecretError } from './chain.js';

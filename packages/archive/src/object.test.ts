@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { createBatch, decodeEvent, type FerryEvent } from '@ferry/sdk';
-import { archiveLines, encodeObject } from './object.js';
+import { archiveLines, archivePieces, encodeObject } from './object.js';
 
 const events: FerryEvent[] = [
   { id: 'evt_1', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { city: 'Zürich', note: '東京 🚀', quote: '"}' } },
@@ -33,5 +33,35 @@ describe('archive objects', () => {
 
   it('of an empty batch are empty', async () => {
     expect((await encodeObject(createBatch([]), 'none')).length).toBe(0);
+  });
+});
+
+describe('archive objects in pieces', () => {
+  const concat = (batch: ReturnType<typeof createBatch>, scratch: Buffer) => {
+    const pieces: string[] = [];
+    for (const piece of archivePieces(batch, scratch)) {
+      // Each piece is read before the next is asked for, as a writer does: later pieces reuse the buffer.
+      pieces.push(piece.toString('utf8'));
+      if (piece.buffer !== scratch.buffer) expect(piece.length).toBeGreaterThan(scratch.length);
+      else expect(piece.length).toBeLessThanOrEqual(scratch.length);
+    }
+    return pieces;
+  };
+
+  it('are, joined, the bytes of the whole object, for every buffer size from smaller than a record to larger than the object', async () => {
+    const many: FerryEvent[] = Array.from({ length: 200 }, (_, i) => ({ ...(events[i % 3] as FerryEvent), id: `evt_${i}`, data: { n: i, pad: 'é'.repeat(i % 50) } }));
+    const batch = createBatch(many);
+    const whole = (await encodeObject(batch, 'none')).toString('utf8');
+    for (const size of [16, 100, 257, 1024, 4096, 1 << 20]) {
+      const pieces = concat(batch, Buffer.alloc(size));
+      expect(pieces.join('')).toBe(whole);
+      // Pieces are whole records: a reader of one piece never sees half a line.
+      for (const piece of pieces) expect(piece.endsWith('\n')).toBe(true);
+      if (size >= whole.length) expect(pieces).toHaveLength(1);
+    }
+  });
+
+  it('of an empty batch are none', () => {
+    expect([...archivePieces(createBatch([]), Buffer.alloc(64))]).toEqual([]);
   });
 });

@@ -57,6 +57,23 @@ describe('exporter file: objects', () => {
     expect(written.toString().split('\n').slice(0, -1).map((line) => JSON.parse(line))).toEqual(makeEvents(5).map((e) => ({ ...e, ferry: { v: ENVELOPE_VERSION } })));
   });
 
+  it('writes objects larger than its write buffer, several at once, each byte for byte (the buffers are lent one per write and reused)', async () => {
+    const { exporter } = createExporter({ directory: dir.path });
+    await exporter.start?.();
+    // 5,000 events of about 160 bytes: each object is about three of the exporter's 256 KiB
+    // pieces; four written at once, then four more through the same buffers.
+    const rounds = [0, 1].map((round) => [0, 1, 2, 3].map((i) => makeBatch(makeEvents(5000, (4 * round + i) * 5000), 10_000 * (4 * round + i))));
+    for (const batches of rounds) await Promise.all(batches.map((batch) => exporter.export(batch, attempt())));
+    const files = await listFiles(dir.path);
+    expect(files).toHaveLength(8);
+    for (const batch of rounds.flat()) {
+      const key = files.find((file) => file.includes(batch.id.slice(0, 12))) as string;
+      const written = await readFile(join(dir.path, key));
+      expect(written.length).toBeGreaterThan(512 * 1024);
+      expect(written.equals(archiveBody(batch))).toBe(true);
+    }
+  });
+
   it('gzips objects that gunzip to exactly the batch NDJSON', async () => {
     const { exporter } = createExporter({ directory: dir.path, compression: 'gzip', prefix: 'archive' });
     await exporter.start?.();

@@ -1,11 +1,16 @@
 import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { archiveKey, encodeObject } from '@ferry/archive';
+import { archiveKey, archivePieces, encodeObject } from '@ferry/archive';
 import { ConfigError, RetryableError, type Batch, type ExportContext, type Exporter, type Logger } from '@ferry/sdk';
 import type { FileConfig } from './config.js';
 import { describeFsError, errorCode, isTransientFsError, realMkdirError } from './errors.js';
 import { removeStaleTempFiles, TEMP_DIRECTORY, tempName } from './temp.js';
-import { writeAtomically } from './write.js';
+import { PieceBuffers } from './piece-buffers.js';
+import { writeAtomically, type ObjectBytes } from './write.js';
+
+// 256 KiB: a 5,000-event object goes out in five writes, and the buffers stay small beside
+// the batches they carry whatever the batch size.
+const PIECE_BYTES = 256 * 1024;
 
 /** Writes each batch as one archive object under `directory`, atomically (options checked by `validateFile` first). */
 export class FileExporter implements Exporter {
@@ -13,6 +18,7 @@ export class FileExporter implements Exporter {
   readonly #logger: Logger;
   readonly #directory: string;
   readonly #tempDirectory: string;
+  readonly #pieces = new PieceBuffers(PIECE_BYTES);
 
   constructor(config: FileConfig, logger: Logger) {
     this.#config = config;
@@ -51,9 +57,14 @@ export class FileExporter implements Exporter {
   async export(batch: Batch, context: ExportContext): Promise<void> {
     const { prefix, layout, compression, fsync } = this.#config;
     const key = archiveKey({ prefix, layout, compression, receivedAt: batch.receivedAt, firstSeq: batch.firstSeq, batchId: batch.id });
-    const body = await encodeObject(batch, compression);
+    const path = join(this.#directory, key);
+    const options = { tempDirectory: this.#tempDirectory, fsync, signal: context.signal, batchId: batch.id };
+    // Compressed, the object is smaller and must exist whole before it is written; plain, it
+    // is written through a reused buffer (see `archivePieces`).
+    const compressed = compression === 'gzip' ? await encodeObject(batch, compression) : undefined;
     try {
-      await writeAtomically(join(this.#directory, key), body, { tempDirectory: this.#tempDirectory, fsync, signal: context.signal, batchId: batch.id });
+      if (compressed !== undefined) await writeAtomically(path, () => [compressed], options);
+      else await this.#pieces.lend((scratch) => writeAtomically(path, (): ReturnType<ObjectBytes> => archivePieces(batch, scratch), options));
     } catch (error) {
       if (context.signal.aborted) throw error;
       throw new RetryableError(`cannot write ${key} to ${this.#directory}: ${describeFsError(error)}`, { cause: error });

@@ -40,10 +40,23 @@ async function makeDirectories(path: string): Promise<string[]> {
   return parents;
 }
 
-async function writeTemp(path: string, data: Buffer, options: WriteOptions): Promise<void> {
+/**
+ * An object's bytes as consecutive pieces. Each piece is written out before the next is
+ * asked for, so a source may reuse one buffer for all of them; it is called again if the
+ * write has to start over.
+ */
+export type ObjectBytes = () => Iterable<Uint8Array>;
+
+async function writeTemp(path: string, bytes: ObjectBytes, options: WriteOptions): Promise<void> {
   const handle = await open(path, 'wx');
   try {
-    await handle.writeFile(data, { signal: options.signal });
+    for (const piece of bytes()) {
+      for (let at = 0; at < piece.length; ) {
+        options.signal.throwIfAborted();
+        const { bytesWritten } = await handle.write(piece, at, piece.length - at);
+        at += bytesWritten;
+      }
+    }
     if (options.fsync) await handle.sync();
   } finally {
     await handle.close();
@@ -51,23 +64,23 @@ async function writeTemp(path: string, data: Buffer, options: WriteOptions): Pro
 }
 
 /**
- * Writes `data` to `finalPath` so that the final name only ever shows the whole object:
+ * Writes `bytes` to `finalPath` so that the final name only ever shows the whole object:
  * temp file in the same file system, fsync, rename over any previous version (a retried
  * batch replaces its own object), fsync of the directory that received the name.
  */
-export async function writeAtomically(finalPath: string, data: Buffer, options: WriteOptions): Promise<void> {
+export async function writeAtomically(finalPath: string, bytes: ObjectBytes, options: WriteOptions): Promise<void> {
   options.signal.throwIfAborted();
   const finalDirectory = dirname(finalPath);
   const newEntries = await makeDirectories(finalDirectory);
   const temp = join(options.tempDirectory, tempName(options.batchId));
   try {
     try {
-      await writeTemp(temp, data, options);
+      await writeTemp(temp, bytes, options);
     } catch (error) {
       // The temp directory was removed behind our back: recreate it once.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       await makeDirectories(options.tempDirectory);
-      await writeTemp(temp, data, options);
+      await writeTemp(temp, bytes, options);
     }
     options.signal.throwIfAborted();
     if (options.fsync) for (const directory of newEntries) await syncDirectory(directory);
