@@ -8,7 +8,7 @@ export { loadPlugins } from './plugins/load.js';
 export type { LoadPluginsOptions, LoadPluginsResult } from './plugins/load.js';
 export { Registry, officialPackageName } from './plugins/registry.js';
 export type { RegisteredComponent, PluginOrigin } from './plugins/registry.js';
-export { Collector, DEFAULT_MEMORY_LIMIT_BYTES } from './collector/collector.js';
+export { Collector } from './collector/collector.js';
 export type { CollectorOptions, ShutdownReport, Undelivered, ReloadReport } from './collector/collector.js';
 export type { ReloadPlan } from './collector/reload-plan.js';
 export { ComponentFailedError } from './collector/errors.js';

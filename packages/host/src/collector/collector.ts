@@ -32,8 +32,6 @@ export interface CollectorOptions {
   readonly loaded: Pick<LoadedConfig, 'config' | 'registry'>;
   readonly logger: Logger;
   readonly telemetry?: Telemetry;
-  /** Bound of each pipeline's in-memory log (bytes of serialized events). */
-  readonly memoryLimitBytes?: number;
   /** Opens a pipeline's log; the default keeps it in memory. */
   readonly openLog?: (pipeline: string, directory: string | undefined) => Promise<EventLog>;
   readonly deadLetters?: DeadLetterSink;
@@ -91,10 +89,6 @@ export interface ReloadReport {
   readonly plan: ReloadPlan | undefined;
 }
 
-// 16 MiB: measured in memory mode at full ingest (400,000 events, 3 interleaved runs each),
-// peak RSS 211-225 MB with 32 MiB, 161-186 MB with 16 MiB, at the same throughput; about
-// 30,000 events of slack for a slow exporter before receivers are pushed back.
-export const DEFAULT_MEMORY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /**
  * The running collector: components built from a resolved config, started exporters
@@ -202,7 +196,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
   /** Without storage the log lives in memory; with it, on disk under the pipeline's directory. */
   readonly #defaultLog = async (pipeline: string, directory: string | undefined): Promise<EventLog> => {
     const storage = this.#loaded.config.storage;
-    if (storage === undefined || directory === undefined) return new MemoryLog({ maxBytes: this.#options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES });
+    if (storage === undefined || directory === undefined) return new MemoryLog({ maxBytes: this.#loaded.config.service.memoryMaxBytes });
     return DiskLog.open({
       directory,
       fsync: storage.fsync,
@@ -420,7 +414,7 @@ export class Collector extends EventEmitter<{ fatal: [Error] }> {
   /** What telemetry shows (metrics, status, the page, `ferry top`): each pipeline's log and each exporter's queue now. */
   observe(): ObservedCollector {
     const { config } = this.#loaded;
-    const capacity = config.storage?.maxBytes ?? this.#options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
+    const capacity = config.storage?.maxBytes ?? config.service.memoryMaxBytes;
     return {
       pipelines: this.#pipelines.map((p) => ({ name: p.name, ...(config.service.pipelines[p.name] as PipelineConfig), log: p.log === undefined ? undefined : observeLog(p.log, capacity) })),
       exporters: this.#activeSeats().map((seat) => observeExporter(this.#booksOf(seat), seat.runner as ExporterRunner, seat.cursor, (this.#exporters.get(seat.exporter) as BuiltExporter).delivery.queue, capacity)),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../config/types.js';
 import { planReload } from './reload-plan.js';
 
-function config(overrides: { receivers?: Record<string, Record<string, unknown>>; processors?: Record<string, Record<string, unknown>>; exporters?: Record<string, Record<string, unknown>>; pipelines?: Record<string, { receivers: string[]; processors?: string[]; exporters: string[] }>; storage?: object }): ResolvedConfig {
+function config(overrides: { receivers?: Record<string, Record<string, unknown>>; processors?: Record<string, Record<string, unknown>>; exporters?: Record<string, Record<string, unknown>>; pipelines?: Record<string, { receivers: string[]; processors?: string[]; exporters: string[] }>; storage?: object; memoryMaxBytes?: number }): ResolvedConfig {
   const pipelines = overrides.pipelines ?? { events: { receivers: ['webhook'], processors: ['batch'], exporters: ['file', 's3'] } };
   return {
     plugins: [],
@@ -15,6 +15,7 @@ function config(overrides: { receivers?: Record<string, Record<string, unknown>>
       // Not read by the plan.
       telemetry: {} as ResolvedConfig['service']['telemetry'],
       shutdownTimeoutMs: 30_000,
+      memoryMaxBytes: overrides.memoryMaxBytes ?? 4 * 1024 * 1024,
     },
   };
 }
@@ -67,5 +68,10 @@ describe('planning a reload', () => {
   it('refuses a change of storage, which cannot change while running', () => {
     const plan = planReload(config({}), config({ storage: { directory: '/elsewhere' } }));
     expect(plan.refused).toEqual(["storage: cannot change while Ferry runs (the pipelines' logs live there); restart Ferry to apply it"]);
+  });
+
+  it('refuses a change of the in-memory bound, which the pipelines\' logs were made with', () => {
+    const plan = planReload(config({}), config({ memoryMaxBytes: 16 * 1024 * 1024 }));
+    expect(plan.refused).toEqual(["service.memoryMaxBytes: cannot change while Ferry runs (it bounds the pipelines' logs, made at start); restart Ferry to apply it"]);
   });
 });

@@ -79,6 +79,7 @@ function processorsChanged(before: ResolvedConfig, after: ResolvedConfig, pipeli
 export function planReload(before: ResolvedConfig, after: ResolvedConfig): ReloadPlan {
   const refused: string[] = [];
   if (!same(before.storage, after.storage)) refused.push('storage: cannot change while Ferry runs (the pipelines\' logs live there); restart Ferry to apply it');
+  if (before.service.memoryMaxBytes !== after.service.memoryMaxBytes) refused.push('service.memoryMaxBytes: cannot change while Ferry runs (it bounds the pipelines\' logs, made at start); restart Ferry to apply it');
 
   const oldPipelines = Object.keys(before.service.pipelines);
   const newPipelines = Object.keys(after.service.pipelines);

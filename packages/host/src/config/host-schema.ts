@@ -170,6 +170,12 @@ export const serviceSchema = Type.Object(
       { additionalProperties: false, default: {}, description: "Ferry's own logs, progress display and telemetry server." },
     ),
     shutdownTimeoutMs: Type.Integer({ minimum: 0, default: 30_000, description: 'How long SIGTERM waits for batches in flight to be delivered before exiting.' }),
+    memoryMaxBytes: Type.Integer({
+      minimum: 1024 * 1024,
+      default: 4 * 1024 * 1024,
+      description:
+        "Without `storage`: most bytes of events one pipeline holds in memory (not yet delivered to every exporter, batches being sent included); past it receivers are pushed back. More absorbs a slower destination for longer but is lost on a crash and costs memory (a full 16 MiB raised peak RSS by about 20 MB). Keep it above twice an exporter's largest batch, or batches are cut short to fit. Ignored with `storage` (see `storage.maxBytes`).",
+    }),
   },
   { additionalProperties: false },
 );

@@ -37,6 +37,8 @@ export interface ResolvedConfig {
     readonly pipelines: Readonly<Record<string, PipelineConfig>>;
     readonly telemetry: TelemetryConfig;
     readonly shutdownTimeoutMs: number;
+    /** Without storage: bound of each pipeline's in-memory log (bytes of events). */
+    readonly memoryMaxBytes: number;
   };
 }
 
