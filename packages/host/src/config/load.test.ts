@@ -54,6 +54,20 @@ describe('loading a config', () => {
     expect(loaded.warnings).toContain('exporters.memory/raw: configured but used by no pipeline, so the exporter is not started');
   });
 
+  it('says that service.memoryMaxBytes is ignored when storage is on, and not when it is off', async () => {
+    const ignored = 'service.memoryMaxBytes: ignored with storage, where each pipeline\'s log is on disk and bounded by storage.maxBytes';
+    const service = { ...minimal.service, memoryMaxBytes: 8 * 1024 * 1024 };
+    const withStorage = await loadTestConfig(dir.path, { ...minimal, storage: { directory: 'state' }, service });
+    expect(withStorage.warnings).toContain(ignored);
+    const inMemory = await loadTestConfig(dir.path, { ...minimal, service });
+    expect(inMemory.warnings).not.toContain(ignored);
+    expect(inMemory.config.service.memoryMaxBytes).toBe(8 * 1024 * 1024);
+    // Unset, it is the default, and storage on says nothing of it.
+    const defaults = await loadTestConfig(dir.path, { ...minimal, storage: { directory: 'state' } });
+    expect(defaults.warnings).not.toContain(ignored);
+    expect(defaults.config.service.memoryMaxBytes).toBe(4 * 1024 * 1024);
+  });
+
   it('resolves a relative storage directory against the config file\'s folder, whatever the working directory', async () => {
     const loaded = await loadTestConfig(dir.path, { ...minimal, storage: { directory: 'state/ferry' } });
     expect(loaded.config.storage?.directory).toBe(join(dir.path, 'state', 'ferry'));

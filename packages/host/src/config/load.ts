@@ -127,6 +127,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     uses: typesUsed(substituted),
   });
 
+  // Read before the schema fills in its default: only a value the user wrote is worth a word.
+  const memoryBoundIgnored = isObject(substituted.storage) && isObject(substituted.service) && substituted.service.memoryMaxBytes !== undefined;
   const validate = compileSchema(composeSchema(registry));
   const envPaths = new Set(substitutionIssues.map((i) => i.path));
   const issues = [...pluginIssues, ...envIssues, ...schemaIssues(validate, substituted, registry).filter((i) => !envPaths.has(i.path))].map((issue) =>
@@ -140,6 +142,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     warnings = [...warnings, ...references.warnings];
   }
   if (isObject(service)) issues.push(...telemetryIssues(service.telemetry));
+  if (memoryBoundIgnored) warnings.push('service.memoryMaxBytes: ignored with storage, where each pipeline\'s log is on disk and bounded by storage.maxBytes');
   // Each component's own checks, on the components whose options the schemas accepted.
   const known = [...issues];
   const within = (path: string, at: string) => path === at || path.startsWith(`${at}.`) || path.startsWith(`${at}[`);
