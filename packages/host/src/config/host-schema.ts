@@ -174,7 +174,7 @@ export const serviceSchema = Type.Object(
       minimum: 1024 * 1024,
       default: 4 * 1024 * 1024,
       description:
-        "Without `storage`: most bytes of events one pipeline holds in memory (not yet delivered to every exporter, batches being sent included); past it receivers are pushed back. More absorbs a slower destination for longer but is lost on a crash and costs memory (a full 16 MiB raised peak RSS by about 20 MB). Keep it above twice an exporter's largest batch, or batches are cut short to fit. Ignored with `storage` (see `storage.maxBytes`).",
+        "Without `storage`: most bytes of events one pipeline holds in memory (not yet delivered to every exporter, batches being sent included); past it receivers are pushed back. More absorbs a slower destination for longer but is lost on a crash and costs memory (a full 16 MiB raised peak RSS by about 20 MB). Keep it well above the largest hand-off from a receiver (the Grantex receiver reads ahead up to 1 MiB; a webhook body is up to its `maxBodyBytes`), which waits for that much room, and above twice an exporter's largest batch, or batches are cut short to fit. Ignored with `storage` (see `storage.maxBytes`).",
     }),
   },
   { additionalProperties: false },
