@@ -53,7 +53,9 @@ describe('the in-memory bound (service.memoryMaxBytes)', () => {
     const accepted = await settle(() => metric('ferry_receiver_accepted_events_total', { receiver: 'grantex' }), TOTAL, { quietMs: 2000, timeoutMs: 60_000 });
     expect(await metric('ferry_log_capacity_bytes', pipeline)).toBe(BOUND);
     const retained = await metric('ferry_log_retained_bytes', pipeline);
-    expect(retained).toBeGreaterThan(BOUND / 2);
+    // Filled, and no further: a hand-off from the receiver (up to its 1 MiB read-ahead) waits
+    // while it does not fit beside what is held, so the log may stop short of the bound by up to that.
+    expect(retained).toBeGreaterThan(BOUND / 4);
     expect(retained).toBeLessThanOrEqual(BOUND);
     expect(accepted).toBeLessThan(TOTAL / 2);
     expect(source.deliveredCount).toBeLessThan(TOTAL);
