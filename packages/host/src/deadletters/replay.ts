@@ -5,6 +5,7 @@ import type { LoadedConfig } from '../config/types.js';
 import { buildExporters } from '../collector/build.js';
 import { safeName } from '../collector/context.js';
 import { MemoryLog } from '../log/memory-log.js';
+import { lineSizes } from '../log/records.js';
 import { acquireLock } from '../log/disk/lock.js';
 import { ExporterRunner } from '../delivery/runner.js';
 import { resolveBatchPolicy } from '../delivery/policy.js';
@@ -125,8 +126,9 @@ async function replayFile(options: ReplayOptions, path: string, storageDirectory
   let chunk: DeadLetterEntry[] = [];
   const feed = async () => {
     const lines = chunk.map((entry) => JSON.stringify(entry.event));
-    await log.room(lines.length * 256);
-    void log.append(chunk.map((entry) => entry.event), lines);
+    const sized = lineSizes(lines);
+    await log.room(sized.bytes);
+    void log.append(chunk.map((entry) => entry.event), lines, undefined, sized);
     chunk = [];
   };
   for await (const entry of readDeadLetters(path, (_line, text) => unreadable.push(text))) {

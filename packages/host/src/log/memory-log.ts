@@ -2,7 +2,7 @@ import { ShutdownError, type FerryEvent } from '@ferry/sdk';
 import type { AppendState, CursorLedger, EventLog, Finished, LogCursor, LogSlice } from './types.js';
 import { Signal } from '../util/signal.js';
 import { untilAborted } from '../util/abort.js';
-import { findRecord, lineSizes, sliceRecords, type LogRecord } from './records.js';
+import { findRecord, lineSizes, sliceRecords, type LineSizes, type LogRecord } from './records.js';
 
 /**
  * The log without persistence: records in memory, bounded by `maxBytes`. When the
@@ -51,10 +51,10 @@ export class MemoryLog implements EventLog {
     if (this.#closed) throw new ShutdownError('the pipeline is shutting down');
   }
 
-  async append(events: readonly FerryEvent[], lines: readonly string[], _state?: AppendState): Promise<void> {
+  async append(events: readonly FerryEvent[], lines: readonly string[], _state?: AppendState, sized?: LineSizes): Promise<void> {
     if (this.#closed) throw new ShutdownError('the pipeline is shutting down');
     if (events.length === 0) return;
-    const { sizes, bytes } = lineSizes(lines);
+    const { sizes, bytes } = sized ?? lineSizes(lines);
     // Only the lines are kept: decoded objects would cost several times the bound's bytes.
     this.#records.push({ firstSeq: this.#endSeq, receivedAt: Date.now(), lines, sizes, bytes });
     this.#endSeq += events.length;

@@ -14,7 +14,13 @@ export interface LogRecord {
 
 export type RecordLookup = (seq: number) => { readonly record: LogRecord; readonly offset: number } | undefined;
 
-export function lineSizes(lines: readonly string[]): { sizes: Uint32Array; bytes: number } {
+/** Each line's UTF-8 size with its newline, and their sum: what a log counts against its bound. */
+export interface LineSizes {
+  readonly sizes: Uint32Array;
+  readonly bytes: number;
+}
+
+export function lineSizes(lines: readonly string[]): LineSizes {
   const sizes = new Uint32Array(lines.length);
   let bytes = 0;
   for (let i = 0; i < lines.length; i++) {

@@ -1,4 +1,5 @@
 import type { FerryEvent, JsonValue } from '@ferry/sdk';
+import type { LineSizes } from './records.js';
 
 /** Events read from the log for one exporter, in sequence order. */
 export interface LogSlice {
@@ -51,10 +52,11 @@ export interface EventLog {
   /**
    * Appends events (with their JSON lines) at once, assigning the next sequence numbers,
    * and resolves once they are accepted (on disk with persistence). Callers wait for
-   * `room` first; rejects with ShutdownError once closed.
+   * `room` first; rejects with ShutdownError once closed. `sized`: the lines' sizes when the
+   * caller measured them already (for `room`), so they are not measured twice.
    */
-  append(events: readonly FerryEvent[], lines: readonly string[], state?: AppendState): Promise<void>;
-  /** Whether an append of this many bytes fits under the log's bound now. */
+  append(events: readonly FerryEvent[], lines: readonly string[], state?: AppendState, sized?: LineSizes): Promise<void>;
+  /** Whether an append of this many bytes (the lines' UTF-8 sizes with newlines, `lineSizes`) fits under the log's bound now. */
   hasRoom(bytes: number): boolean;
   /** Resolves once an append of this many bytes fits; rejects with ShutdownError once closed. */
   room(bytes: number): Promise<void>;

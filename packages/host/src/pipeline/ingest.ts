@@ -1,5 +1,6 @@
 import { BackpressureError, eventLine, ShutdownError, type ConsumeOptions, type FerryEvent, type Logger, type Processor } from '@ferry/sdk';
 import type { AppendState, EventLog } from '../log/types.js';
+import { lineSizes } from '../log/records.js';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
 import { Signal } from '../util/signal.js';
 import { PushBack } from './push-back.js';
@@ -92,14 +93,15 @@ export class PipelineIngest {
       if (kept.length === 0) return;
       // Each event's own text when it has one (as the source sent it): never re-encoded.
       const lines = kept.map(eventLine);
-      const bytes = lines.reduce((sum, line) => sum + line.length + 1, 0);
-      const room = this.#log.room(bytes);
-      await this.#unlessClosing(this.#log.hasRoom(bytes) ? room : this.pushBack.during(room));
+      // Measured as the log counts them (UTF-8), so the log never holds more than its bound.
+      const sized = lineSizes(lines);
+      const room = this.#log.room(sized.bytes);
+      await this.#unlessClosing(this.#log.hasRoom(sized.bytes) ? room : this.pushBack.during(room));
       for (let full = this.#exporters.find((e) => e.full()); full !== undefined; full = this.#exporters.find((e) => e.full())) {
         await this.#unlessClosing(this.pushBack.during(full.space()));
       }
       if (this.#closed) throw new ShutdownError(`pipeline "${this.name}" is shutting down`);
-      durable = this.#log.append(kept, lines, this.#snapshot());
+      durable = this.#log.append(kept, lines, this.#snapshot(), sized);
       stored = lines;
       this.#appended += kept.length;
     });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ShutdownError, type FerryEvent, type Logger } from '@ferry/sdk';
 import type { AppendState, CursorLedger, EventLog, LogCursor, LossRecord } from '../types.js';
 import { Signal } from '../../util/signal.js';
-import { lineSizes, type RecordLookup } from '../records.js';
+import { lineSizes, type LineSizes, type RecordLookup } from '../records.js';
 import { DiskReader } from './reader.js';
 import { DiskCursor, type CursorHost } from './disk-cursor.js';
 import { CursorJournal, loadJournals, type JournalState } from './cursor-journal.js';
@@ -175,13 +175,13 @@ export class DiskLog implements EventLog, CursorHost {
     return this.#written.wait();
   }
 
-  append(events: readonly FerryEvent[], lines: readonly string[], state?: AppendState): Promise<void> {
+  append(events: readonly FerryEvent[], lines: readonly string[], state?: AppendState, sized?: LineSizes): Promise<void> {
     if (this.#closed) return Promise.reject(new ShutdownError('the pipeline is shutting down'));
     if (events.length === 0) return Promise.resolve();
     const firstSeq = this.#endSeq;
     // Monotonic, so archive keys built from it sort in acceptance order even if the clock steps back.
     const receivedAt = Math.max(Date.now(), this.#writer.lastReceivedAt);
-    const { sizes, bytes } = lineSizes(lines);
+    const { sizes, bytes } = sized ?? lineSizes(lines);
     const record = SegmentWriter.encode(firstSeq, receivedAt, { lines, sizes, bytes }, state === undefined ? undefined : JSON.stringify(state));
     this.#endSeq += events.length;
     return this.#writer.write(record);
