@@ -6,7 +6,7 @@ import type { FileConfig } from './config.js';
 import { describeFsError, errorCode, isTransientFsError, realMkdirError } from './errors.js';
 import { removeStaleTempFiles, TEMP_DIRECTORY, tempName } from './temp.js';
 import { PieceBuffers } from './piece-buffers.js';
-import { writeAtomically, type ObjectBytes } from './write.js';
+import { writeAtomically } from './write.js';
 
 // 256 KiB: a 5,000-event object goes out in five writes, and the buffers stay small beside
 // the batches they carry whatever the batch size.
@@ -64,7 +64,7 @@ export class FileExporter implements Exporter {
     const compressed = compression === 'gzip' ? await encodeObject(batch, compression) : undefined;
     try {
       if (compressed !== undefined) await writeAtomically(path, () => [compressed], options);
-      else await this.#pieces.lend((scratch) => writeAtomically(path, (): ReturnType<ObjectBytes> => archivePieces(batch, scratch), options));
+      else await this.#pieces.lend((scratch) => writeAtomically(path, () => archivePieces(batch, scratch), options));
     } catch (error) {
       if (context.signal.aborted) throw error;
       throw new RetryableError(`cannot write ${key} to ${this.#directory}: ${describeFsError(error)}`, { cause: error });

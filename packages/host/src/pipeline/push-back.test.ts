@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackpressureError, type Exporter, type FerryEvent, type Logger } from '@ferry/sdk';
+import { BackpressureError, type Exporter, type FerryEvent } from '@ferry/sdk';
 import { DiskLog } from '../log/disk/disk-log.js';
 import { MemoryLog } from '../log/memory-log.js';
 import type { EventLog } from '../log/types.js';
@@ -8,9 +8,10 @@ import { ExporterGate } from '../delivery/gate.js';
 import { ExporterRunner } from '../delivery/runner.js';
 import { Telemetry } from '../telemetry/metrics.js';
 import { eventually, makeEvents, tempDirectory } from '../testing/fixtures.js';
+import { silentLogger } from '../telemetry/logger.js';
 import { PipelineIngest } from './ingest.js';
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+const quiet = silentLogger();
 
 /** An hour: a batch held back for it would stall the test far past its timeout. */
 const HOUR = 3_600_000;
