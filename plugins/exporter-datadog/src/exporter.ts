@@ -2,7 +2,7 @@ import { PermanentError, type Batch, type ExportContext, type ExportResult, type
 import { sendInRequests } from '@ferry/sdk/http';
 import { destinationName, intakeUrl, type DatadogConfig } from './config.js';
 import { checkApiKey } from './check.js';
-import { chunk, encodeBatch, LIMITS } from './encode.js';
+import { BatchEncoder, chunk, LIMITS, payload } from './encode.js';
 import { entryTooLarge, type Place } from './errors.js';
 import { postEntries, type SendTarget } from './send.js';
 
@@ -16,9 +16,11 @@ import { postEntries, type SendTarget } from './send.js';
 export class DatadogExporter implements Exporter {
   readonly #ctx: ExporterContext<DatadogConfig>;
   readonly #target: SendTarget;
+  readonly #encoder: BatchEncoder;
 
   constructor(ctx: ExporterContext<DatadogConfig>) {
     this.#ctx = ctx;
+    this.#encoder = new BatchEncoder(ctx.config);
     const at = `exporters.${ctx.id}`;
     const place: Place = { destination: destinationName(ctx.config), keyOption: `${at}.apiKey`, addressOption: ctx.config.endpoint === undefined ? `${at}.site` : `${at}.endpoint` };
     this.#target = { url: intakeUrl(ctx.config), config: ctx.config, place };
@@ -30,7 +32,7 @@ export class DatadogExporter implements Exporter {
 
   async export(batch: Batch, { signal }: ExportContext): Promise<ExportResult | void> {
     if (batch.count === 0) return;
-    const { entries, oversize } = encodeBatch(batch, this.#ctx.config);
+    const { body, entries, oversize } = this.#encoder.encode(batch);
     const { place } = this.#target;
     return sendInRequests({
       count: batch.count,
@@ -39,7 +41,7 @@ export class DatadogExporter implements Exporter {
         index: entry.index,
         error: new PermanentError(`log entry of ${entry.bytes} bytes is over the Datadog intake's ${LIMITS.entryBytes}-byte per-entry limit (Datadog would truncate it, so it is not sent)`),
       })),
-      send: (request) => postEntries(request, this.#target, signal),
+      send: (request) => postEntries(payload(body, request), this.#target, signal),
       tooLarge: (entry, refusal) => entryTooLarge(entry.bytes, refusal, place),
       onSplit: (count) => this.#ctx.logger.debug('the intake answered 413; sending the request in halves', { entries: count }),
     });

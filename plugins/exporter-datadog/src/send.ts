@@ -2,7 +2,6 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { fetchAnswer } from '@ferry/sdk/http';
 import type { DatadogConfig } from './config.js';
-import { payload, type Entry } from './encode.js';
 import { answerError, readReason, type Place } from './errors.js';
 
 // The callback form runs on libuv's thread pool, so compressing 5 MB never blocks the loop.
@@ -15,13 +14,13 @@ export interface SendTarget {
 }
 
 /**
- * One POST of entries to the intake. Resolves once the intake took them (2xx); rejects
- * with what its answer means (`answerError`), or a RetryableError when there was none
- * (reset, refused, timed out).
+ * One POST of entries (`json`, the JSON array of them) to the intake. Resolves once the
+ * intake took them (2xx); rejects with what its answer means (`answerError`), or a
+ * RetryableError when there was none (reset, refused, timed out).
  */
-export async function postEntries(entries: readonly Entry[], target: SendTarget, signal: AbortSignal): Promise<void> {
+export async function postEntries(json: Buffer, target: SendTarget, signal: AbortSignal): Promise<void> {
   const { config, place } = target;
-  const body = config.compression === 'gzip' ? await gzip(payload(entries)) : payload(entries);
+  const body = config.compression === 'gzip' ? await gzip(json) : json;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'dd-api-key': config.apiKey };
   if (config.compression === 'gzip') headers['content-encoding'] = 'gzip';
   const options = { signal, timeoutMs: config.requestTimeoutMs, destination: `the Datadog intake (${place.destination})` };
