@@ -106,7 +106,7 @@ describe('byte-faithful events: the source text reaches every destination', () =
       const data = memberTexts(text, ['data']).data as string;
       // The stored record is the source's text, byte for byte, with the link appended.
       for (const [where, lines] of [['file', file], ['s3', objects], ['datadog', messages]] as const) {
-        expect(lines.get(id)?.startsWith(`${text.slice(0, -1)},"ferry":{"v":2,"writer":"faithful",`), `${where}: ${id}`).toBe(true);
+        expect(lines.get(id)?.startsWith(`${text.slice(0, -1)},"ferry":{"v":3,"writer":"faithful",`), `${where}: ${id}`).toBe(true);
         expect(memberTexts(lines.get(id) as string, ['data']).data, `${where}: ${id}`).toBe(data);
       }
       expect(columns.get(id), `bigquery: ${id}`).toBe(data);

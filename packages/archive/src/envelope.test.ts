@@ -16,16 +16,19 @@ describe('hasEnvelope', () => {
     for (const [record, expected] of cases) expect(hasEnvelope(JSON.stringify(record)), JSON.stringify(record)).toBe(expected);
   });
 
-  it('takes a chained record\'s envelope (version 2) as top-level at a glance, and is not fooled by a look-alike nested one', () => {
+  it.each([
+    ['version 2', `"ferry":{"v":2,"writer":"a \\"quoted\\" writer","seq":7,"alg":"hmac-sha256","prev":"${'a'.repeat(64)}","hash":"${'b'.repeat(64)}"}`],
+    ['version 3, a member', '"ferry":{"v":3,"writer":"a \\"quoted\\" writer","seq":7}'],
+    ['version 3, a seal', `"ferry":{"v":3,"writer":"w","seq":7,"alg":"sha256","first":1,"prev":"${'a'.repeat(64)}","hash":"${'b'.repeat(64)}"}`],
+  ])('takes a chained record\'s envelope (%s) as top-level from the end, and is not fooled by a look-alike nested one', (_version, envelope) => {
     const hex = (c: string) => c.repeat(64);
-    const v2 = `"ferry":{"v":2,"writer":"a \\"quoted\\" writer","seq":7,"alg":"hmac-sha256","prev":"${hex('a')}","hash":"${hex('b')}"}`;
-    expect(hasEnvelope(`{"id":"e","data":{"n":12345678901234567891},${v2}}`)).toBe(true);
+    expect(hasEnvelope(`{"id":"e","data":{"n":12345678901234567891},${envelope}}`)).toBe(true);
     // The same envelope one level down: the record then ends in three braces, and the full scan decides.
-    expect(hasEnvelope(`{"id":"e","data":{"x":1,${v2}}}`)).toBe(false);
-    expect(hasEnvelope(`{"id":"e","data":{"x":1,${v2},"y":2}}`)).toBe(false);
+    expect(hasEnvelope(`{"id":"e","data":{"x":1,${envelope}}}`)).toBe(false);
+    expect(hasEnvelope(`{"id":"e","data":{"x":1,${envelope},"y":2}}`)).toBe(false);
     // In a string, the member's quotes are escaped: no match.
-    expect(hasEnvelope(JSON.stringify({ id: 'e', note: `,${v2}}` }))).toBe(false);
+    expect(hasEnvelope(JSON.stringify({ id: 'e', note: `,${envelope}}` }))).toBe(false);
     // With upstream (objects inside), the full scan decides, and still finds it.
-    expect(hasEnvelope(`{"id":"e",${v2.slice(0, -1)},"upstream":{"v":2,"hash":"${hex('c')}"}}}`)).toBe(true);
+    expect(hasEnvelope(`{"id":"e",${envelope.slice(0, -1)},"upstream":{"v":2,"hash":"${hex('c')}"}}}`)).toBe(true);
   });
 });

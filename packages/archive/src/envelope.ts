@@ -4,9 +4,10 @@ import type { JsonValue } from '@ferry/sdk';
  * The version of the record envelope Ferry writes to archives. Bumped when a reader would
  * misread a record of the new shape (see the README's "Schema versions"). 1: the event as
  * JSON.stringify wrote it, chained over RFC 8785 canonical JSON (chain.ts); 2: the event as
- * the source sent it, chained over the stored bytes (byte-chain.ts).
+ * the source sent it, chained over the stored bytes record by record (byte-chain.ts); 3:
+ * chained over the stored bytes in blocks of records (block-chain.ts).
  */
-export const ENVELOPE_VERSION = 2;
+export const ENVELOPE_VERSION = 3;
 
 /** The top-level field of an archived record that carries Ferry's envelope: `{ "v": 1, … }`. */
 export const ENVELOPE_FIELD = 'ferry';
@@ -51,56 +52,6 @@ export type UnhashedLink = Omit<ChainLink, 'hash'>;
 const MEMBER = `"${ENVELOPE_FIELD}":`;
 
 /**
- * Whether the record ends with the envelope as the integrity processor writes it (version
- * 2, no `upstream`): `,"ferry":{"v":2,"writer":W,"seq":N,"alg":A,"prev":P,"hash":H}}`.
- * It holds no object or array, so the `}` after its hash closes it and the last `}` closes
- * the record: matched there, it is the record's own top-level member, with no scan for
- * nesting (the common case in an archive). Checked by hand from the fixed end backwards,
- * then the writer and seq, with no search through the event's text: 0.15 µs a line where a
- * search for the member and a regular expression took 1.
- */
-function isChainedTail(line: string): boolean {
-  const end = line.length;
-  // ,"prev":"<64>","hash":"<64>"}} — the two values hold no quote and no backslash, so they
-  // are the plain strings they look like (whether they are hex is verify's concern, not
-  // this one's: the question here is only where the member ends).
-  const prevAt = end - CHAINED_END_LENGTH;
-  const prevValue = prevAt + PREV_MEMBER.length;
-  const hashValue = end - 67;
-  if (prevAt <= 0 || !line.endsWith('"}}') || !line.startsWith(PREV_MEMBER, prevAt) || !line.startsWith(HASH_MEMBER, prevValue + 64)) return false;
-  if (line.indexOf('"', prevValue) !== prevValue + 64 || line.indexOf('"', hashValue) !== hashValue + 64 || line.indexOf('\\', prevAt) !== -1) return false;
-  const algAt = line.endsWith(ALG_HMAC, prevAt) ? prevAt - ALG_HMAC.length : line.endsWith(ALG_SHA256, prevAt) ? prevAt - ALG_SHA256.length : -1;
-  if (algAt === -1) return false;
-  // No `,"ferry":` can follow this one unescaped (the writer is a JSON string): it is the last.
-  const at = line.lastIndexOf(CHAINED_HEAD, algAt);
-  if (at === -1) return false;
-  // The writer: a JSON string (escapes skipped), then "seq" and its digits up to the algorithm.
-  let i = at + CHAINED_HEAD.length;
-  for (; i < algAt; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 0x5c) i++;
-    else if (c === 0x22) break;
-  }
-  if (!line.startsWith(SEQ_MEMBER, i)) return false;
-  const digits = i + SEQ_MEMBER.length;
-  if (digits >= algAt) return false;
-  for (let d = digits; d < algAt; d++) {
-    const c = line.charCodeAt(d);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
-}
-
-const CHAINED_HEAD = `,${MEMBER}{"v":2,"writer":"`;
-const SEQ_MEMBER = '","seq":';
-const ALG_SHA256 = ',"alg":"sha256"';
-const ALG_HMAC = ',"alg":"hmac-sha256"';
-const PREV_MEMBER = ',"prev":"';
-const HASH_MEMBER = '","hash":"';
-/** From `,"prev":"` to the record's end. */
-const CHAINED_END_LENGTH = PREV_MEMBER.length + 64 + HASH_MEMBER.length + 64 + 3;
-
-/**
  * Whether a record's JSON text (as JSON.stringify writes it) has Ferry's envelope as a
  * top-level member — without parsing it in the common cases: the envelope is the first
  * member, or the last (where the integrity processor puts it). A quote that follows a
@@ -109,7 +60,7 @@ const CHAINED_END_LENGTH = PREV_MEMBER.length + 64 + HASH_MEMBER.length + 64 + 3
  * Anything else is decided by parsing.
  */
 export function hasEnvelope(line: string): boolean {
-  if (line.startsWith(`{${MEMBER}`) || isChainedTail(line)) return true;
+  if (line.startsWith(`{${MEMBER}`)) return true;
   const at = line.lastIndexOf(`,${MEMBER}`);
   if (at === -1) return false;
   const end = valueEnd(line, at + 1 + MEMBER.length);

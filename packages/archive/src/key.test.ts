@@ -42,7 +42,7 @@ describe('archive records', async () => {
       { id: 'evt_2', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: {}, ferry: { v: 1, seq: 9 } },
     ]);
     expect(archiveLines(batch).map((l) => JSON.parse(l))).toEqual([
-      { id: 'evt_1', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { a: 1 }, ferry: { v: 2 } },
+      { id: 'evt_1', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { a: 1 }, ferry: { v: 3 } },
       { id: 'evt_2', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: {}, ferry: { v: 1, seq: 9 } },
     ]);
   });

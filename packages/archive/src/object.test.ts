@@ -16,9 +16,9 @@ describe('archive objects', () => {
     expect((await encodeObject(batch, 'none')).toString('utf8')).toBe(expected);
     expect(gunzipSync(await encodeObject(batch, 'gzip')).toString('utf8')).toBe(expected);
     expect(expected.split('\n').filter(Boolean).map((line) => JSON.parse(line) as FerryEvent)).toEqual([
-      { ...events[0], ferry: { v: 2 } },
+      { ...events[0], ferry: { v: 3 } },
       events[1],
-      { ...events[2], ferry: { v: 2 } },
+      { ...events[2], ferry: { v: 3 } },
     ]);
   });
 
@@ -27,7 +27,7 @@ describe('archive objects', () => {
     const decoded = decodeEvent(text);
     if (!decoded.ok) throw new Error(decoded.problem);
     const body = (await encodeObject(createBatch([decoded.event]), 'none')).toString('utf8');
-    expect(body).toBe(`${text.slice(0, -1)},"ferry":{"v":2}}\n`);
+    expect(body).toBe(`${text.slice(0, -1)},"ferry":{"v":3}}\n`);
     expect(JSON.stringify(decoded.event)).not.toBe(text); // what re-serializing would have written
   });
 

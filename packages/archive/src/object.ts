@@ -12,7 +12,7 @@ const STAMP = `,"${ENVELOPE_FIELD}":{"v":${ENVELOPE_VERSION}}}`;
 
 /**
  * One archive record per event: the event's stored text (as its source sent it), never
- * decoded and re-encoded, with the envelope member Ferry adds (`"ferry":{"v":2}`) written in
+ * decoded and re-encoded, with the envelope member Ferry adds (`"ferry":{"v":3}`) written in
  * place of its closing brace — unless a processor already set one (the integrity processor
  * puts its chain link there, with the version).
  */

@@ -91,7 +91,7 @@ export class RecordLinker {
 }
 
 /** The decimal digits of a non-negative safe integer at `at`; returns the index after them. */
-function writeDigits(buffer: Buffer, at: number, value: number): number {
+export function writeDigits(buffer: Buffer, at: number, value: number): number {
   let digits = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
   for (let i = digits - 1, rest = value; i >= 0; i--, rest = Math.floor(rest / 10)) buffer[at + i] = 0x30 + (rest % 10);

@@ -62,7 +62,7 @@ function writerSection(w: WriterReport): string {
   return `<article class="writer" data-writer="${escape(w.writer)}" data-status="${status}">
 <h3>Writer <code>${escape(w.writer)}</code> <span class="badge" data-field="status">${broken ? 'chain broken' : 'chain holds'}</span></h3>
 <table>
-<tr><th>Records verified</th><td data-field="verified">${n(w.verified)}</td></tr>
+<tr><th>Records verified</th><td data-field="verified">${n(w.verified)}${w.beforeArchive > 0 ? ` <span class="muted">(the first ${n(w.beforeArchive)} belong to a block that begins before the archive and could not be checked)</span>` : ''}</td></tr>
 <tr><th>Sequence numbers</th><td>${n(w.firstSeq)}–${n(w.lastSeq)} (${escape(w.alg)})</td></tr>
 <tr><th>First break</th><td data-field="first-break">${firstBreak}${more}</td></tr>
 <tr><th>Gaps</th><td data-field="gaps" data-count="${w.gaps.length}">${list(w.gaps.map((g) => escape(gapText(g))), 'none')}</td></tr>

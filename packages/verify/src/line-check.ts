@@ -1,4 +1,5 @@
-import { BYTE_CHAIN_VERSION, createByteHasher, createLinkHasher, linkOf, MissingSecretError, type ChainAlgorithm, type LinkHasher } from '@ferry/archive';
+import { hash as oneShotHash } from 'node:crypto';
+import { BLOCK_CHAIN_VERSION, BYTE_CHAIN_VERSION, createByteHasher, createLinkHasher, ENVELOPE_FIELD, ENVELOPE_VERSION, linkOf, MissingSecretError, sealCovered, type ChainAlgorithm, type LinkHasher } from '@ferry/archive';
 import { coveredText } from './chain-check.js';
 import { duplicateName } from './strict-json.js';
 
@@ -29,7 +30,27 @@ export type LineResult =
       readonly reformatted: boolean;
       /** A member the text has twice, if any. */
       readonly ambiguous: string | undefined;
-    };
+    }
+  | BlockRecord;
+
+/**
+ * A record of envelope version 3: its own hash does not exist, its block's is checked by
+ * the ChainChecker, which sees the records in order. `bytes` is only valid during the
+ * check of this line (a view of the object's stream).
+ */
+export interface BlockRecord {
+  readonly kind: 'block';
+  readonly day: string;
+  readonly writer: string;
+  readonly seq: number;
+  readonly v: number;
+  /** SHA-256 of the line as stored: tells an identical duplicate from a changed copy. */
+  readonly digest: string;
+  /** A member: the line; a seal: what its hash covers of it (undefined when the line does not end as Ferry writes seals). */
+  readonly bytes: Uint8Array | undefined;
+  /** Only on a seal, the record closing its block. */
+  readonly seal: { readonly alg: string; readonly first: number; readonly prev: string; readonly hash: string } | undefined;
+}
 
 /** The UTC day of an ISO-8601 `createdAt` (`2026-03-01`), or `unknown`. */
 export function dayOf(createdAt: unknown): string {
@@ -100,24 +121,27 @@ function fastDay(bytes: Buffer): string | undefined {
 }
 
 /**
- * A version-2 record whose hash holds, checked from its bytes without decoding the event:
- * the hash over the bytes as they are, and only the envelope (the last member, which Ferry
- * wrote) decoded. Undefined for anything else (another version, a line not as written, a
- * hash that does not hold), which the full check then explains.
+ * A record read from its bytes without decoding the event, only the envelope (the last
+ * member, which Ferry wrote): a version-3 record (its block is checked later, in order), or
+ * a version-2 record whose own hash holds. Undefined for anything else (another version, a
+ * line not as written, a hash that does not hold), which the full check then explains.
  */
 function fastRecord(bytes: Buffer, hashers: Hashers): LineResult | undefined {
-  const tail = bytes.length - TAIL;
-  if (tail <= 0 || bytes.compare(HASH_MEMBER, 0, HASH_MEMBER.length, tail, tail + HASH_MEMBER.length) !== 0) return undefined;
-  if (bytes[bytes.length - 1] !== 0x7d || bytes[bytes.length - 2] !== 0x7d || bytes[bytes.length - 3] !== 0x22) return undefined;
-  const at = bytes.lastIndexOf(ENVELOPE_MEMBER, tail);
+  const n = bytes.length;
+  if (n < 2 || bytes[n - 1] !== 0x7d || bytes[n - 2] !== 0x7d) return undefined;
+  // Records ending `,"ferry":{…}}`, where `{…}` holds no object: version 3's, and version 2's without upstream.
+  const at = bytes.lastIndexOf(ENVELOPE_MEMBER);
   if (at === -1) return undefined;
+  const tail = n - TAIL;
   let envelope: Record<string, unknown>;
   try {
     envelope = JSON.parse(bytes.toString('utf8', at + ENVELOPE_MEMBER.length, bytes.length - 1)) as Record<string, unknown>;
   } catch {
     return undefined;
   }
+  if (envelope.v === BLOCK_CHAIN_VERSION) return blockRecord(bytes, envelope, () => fastDay(bytes));
   const { v, writer, seq, alg, prev, hash } = envelope;
+  if (tail <= at || bytes.compare(HASH_MEMBER, 0, HASH_MEMBER.length, tail, tail + HASH_MEMBER.length) !== 0 || bytes[n - 3] !== 0x22) return undefined;
   if (v !== BYTE_CHAIN_VERSION || typeof writer !== 'string' || typeof alg !== 'string' || typeof prev !== 'string' || typeof hash !== 'string') return undefined;
   if (!Number.isSafeInteger(seq) || (seq as number) < 1 || prev.length !== 64) return undefined;
   const hasher = hashers.bytes(alg);
@@ -144,6 +168,16 @@ export function checkLine(text: string, hashers: Hashers): LineResult {
   }
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return { kind: 'damage', problem: 'the line is not a JSON object' };
   const day = dayOf(record.createdAt);
+  const envelope = record[ENVELOPE_FIELD] as Record<string, unknown> | undefined;
+  if (typeof envelope === 'object' && envelope !== null && envelope.v === BLOCK_CHAIN_VERSION) {
+    const found = blockRecord(Buffer.from(text, 'utf8'), envelope, () => day);
+    if (found !== undefined) return found;
+  }
+  if (typeof envelope === 'object' && envelope !== null && typeof envelope.v === 'number' && envelope.v > ENVELOPE_VERSION && typeof envelope.writer === 'string' && Number.isSafeInteger(envelope.seq)) {
+    // A chained record of a version this verify does not know (whatever its fields): the checker says so.
+    const { v, writer, seq, alg, prev, hash } = envelope;
+    return { kind: 'record', day, writer, seq: seq as number, v, alg: String(alg), prev: String(prev), hash: String(hash), holds: undefined, notAsWritten: false, reformatted: false, ambiguous: undefined };
+  }
   const link = linkOf(record);
   if (link === undefined) return { kind: 'unchained', day };
   // Version 2 hashes the bytes: a line whose hash holds is exactly what Ferry wrote. Version 1
@@ -168,4 +202,30 @@ export function checkLine(text: string, hashers: Hashers): LineResult {
     reformatted,
     ambiguous: reformatted ? duplicateName(text) : undefined,
   };
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * A version-3 record from its envelope, or undefined when the envelope is not one (no
+ * writer or seq: then it is an unchained record). A seal is one with a hash; one whose
+ * other fields are malformed is still a seal, whose block then cannot hold.
+ */
+function blockRecord(bytes: Buffer, envelope: Record<string, unknown>, day: () => string | undefined): BlockRecord | undefined {
+  const { writer, seq, alg, first, prev, hash } = envelope;
+  if (typeof writer !== 'string' || !Number.isSafeInteger(seq) || (seq as number) < 1) return undefined;
+  const digest = oneShotHash('sha256', bytes, 'hex');
+  const found = (fields: Pick<BlockRecord, 'bytes' | 'seal'>): BlockRecord => ({
+    kind: 'block',
+    day: day() ?? dayOf((JSON.parse(bytes.toString('utf8')) as { createdAt?: unknown }).createdAt),
+    writer,
+    seq: seq as number,
+    v: BLOCK_CHAIN_VERSION,
+    digest,
+    ...fields,
+  });
+  if (hash === undefined) return found({ bytes, seal: undefined });
+  const wellFormed = typeof hash === 'string' && HEX64.test(hash) && typeof prev === 'string' && HEX64.test(prev) && typeof alg === 'string' && Number.isSafeInteger(first) && (first as number) >= 1 && (first as number) <= (seq as number);
+  const seal = { alg: String(alg), first: Number.isSafeInteger(first) ? (first as number) : 0, prev: String(prev), hash: String(hash) };
+  return found({ bytes: wellFormed ? sealCovered(bytes) : undefined, seal });
 }

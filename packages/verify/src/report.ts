@@ -22,7 +22,9 @@ export type ProblemKind =
   /** An HMAC chain without its secret, or with a secret that is not its own. */
   | 'secret'
   /** A writer that is not among the expected ones. */
-  | 'unknown-writer';
+  | 'unknown-writer'
+  /** Version 3: records whose block's seal (the record with the block's hash) never came. */
+  | 'unsealed';
 
 /** Why an object or a line could not be read. */
 export interface Damage extends Place {
@@ -62,8 +64,14 @@ export interface WriterReport {
   readonly writer: string;
   /** The algorithm of the writer's most recent link. */
   alg: string;
-  /** Records whose hash holds, in their place in the chain (duplicates not counted). */
+  /** Records whose hash (in version 3, their block's) holds, in their place in the chain (duplicates not counted). */
   verified: number;
+  /**
+   * Version 3, with allowMissingStart: records of a block that begins before the archive
+   * (its first records expired), so its hash cannot be recomputed. Not vouched for, and
+   * not a failure, as the missing beginning is not.
+   */
+  beforeArchive: number;
   /** The first and last sequence numbers seen (of the current epoch for `lastSeq`). */
   firstSeq: number;
   lastSeq: number;

@@ -10,7 +10,7 @@ import { canonicalize } from '@ferry/archive';
 import redact from '@ferry/processor-redact';
 import { startS3Peer, type S3Peer } from '@ferry/exporter-s3/testing';
 import { readVerifySecret, renderReport, verifyArchive } from './index.js';
-import { archiveWriter, chain, chainV1, events, ingest, type ArchiveWriter } from './testing/archive.js';
+import { archiveWriter, chain, chainV1, chainV2, events, ingest, type ArchiveWriter } from './testing/archive.js';
 
 let archive: ArchiveWriter;
 beforeEach(async () => {
@@ -38,20 +38,58 @@ describe('verifyArchive on a directory', () => {
     const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(true);
     expect(report.writers).toEqual([
-      { writer: 'w1', alg: 'sha256', verified: 40, firstSeq: 1, lastSeq: 40, duplicates: 0, gaps: [], epochs: [], broken: undefined, problems: [], problemCount: 0 },
+      { writer: 'w1', alg: 'sha256', verified: 40, beforeArchive: 0, firstSeq: 1, lastSeq: 40, duplicates: 0, gaps: [], epochs: [], broken: undefined, problems: [], problemCount: 0 },
     ]);
     expect(report).toMatchObject({ objects: 4, records: 40, unchained: 0, reformatted: 0, damaged: [], perDay: { '2026-03-01': 20, '2026-03-02': 20 } });
     expect(renderReport(report)).toMatch(/^OK: .* — 4 objects, 40 records\n {2}writer w1: 40 records verified \(seq 1–40\), sha256\n/);
   });
 
-  it('finds a changed field, naming the object and line', async () => {
-    const keys = await archive.write(linked(chain('w1'), [10, 10]));
+  it('finds a changed field, naming the block of records that holds it by object and lines', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10, 10, 10]));
     await archive.edit(keys[1]!, (lines) => lines.map((l, i) => (i === 3 ? l.replace('"user-13"', '"user-666"') : l)));
     const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(false);
-    expect(report.writers[0]?.broken).toEqual({ key: keys[1], line: 4, kind: 'modified', seq: 14, problem: "record 14 does not match its hash: it was modified, or forged without the chain's key" });
+    const problem = `records 11–20 (${keys[1]}:1 to ${keys[1]}:10) do not match their block's hash (record 20): one of them was modified, or forged without the chain's key`;
+    expect(report.writers[0]?.broken).toEqual({ key: keys[1], line: 1, kind: 'modified', seq: 11, problem });
     expect(report.writers[0]?.problemCount).toBe(1); // the chain resumes after it: one change, one problem
-    expect(renderReport(report)).toContain(`BROKEN at ${keys[1]}:4: record 14 does not match its hash`);
+    expect(report.writers[0]).toMatchObject({ verified: 20, lastSeq: 30 });
+    expect(renderReport(report)).toContain(`BROKEN at ${keys[1]}:1: ${problem}`);
+  });
+
+  it('finds a block spread over two objects, and a change in either part', async () => {
+    const w = chain('w1');
+    const [batch] = linked(w, [12]);
+    const keys = await archive.write([batch!.slice(0, 5), batch!.slice(5)]);
+    expect(await verifyArchive(archive.dir)).toMatchObject({ ok: true, records: 12 });
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 2 ? l.replace('"n":2', '"n":3') : l)));
+    expect((await verifyArchive(archive.dir)).writers[0]?.broken).toMatchObject({ key: keys[0], line: 1, kind: 'modified', seq: 1 });
+  });
+
+  it('finds a seal made into a member (its hash taken out) as a block that does not hold together', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10, 10]));
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 9 ? l.replace(/,"alg":.*\}\}$/, '}}') : l)));
+    const report = await verifyArchive(archive.dir);
+    expect(report.writers[0]?.broken).toMatchObject({
+      key: keys[0],
+      line: 1,
+      kind: 'modified',
+      problem: `records 1–20 (${keys[0]}:1 to ${keys[1]}:10) are not the block record 20 seals (records 11–20): a seal was removed or records were inserted`,
+    });
+  });
+
+  it('fails records whose block was never sealed (the archive cut inside a block), naming them', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10, 10]));
+    await archive.edit(keys[1]!, (lines) => lines.slice(0, 6));
+    const report = await verifyArchive(archive.dir);
+    expect(report.ok).toBe(false);
+    expect(report.writers[0]).toMatchObject({ verified: 10, lastSeq: 16, gaps: [] });
+    expect(report.writers[0]?.broken).toEqual({
+      key: keys[1],
+      line: 1,
+      kind: 'unsealed',
+      seq: 11,
+      problem: `records 11–16 (${keys[1]}:1 to ${keys[1]}:6) are not sealed: the record closing their block is missing — not yet written (an export still in flight: check again) or cut off`,
+    });
   });
 
   it('finds a deleted line as a missing record between the two lines around it', async () => {
@@ -76,27 +114,32 @@ describe('verifyArchive on a directory', () => {
   it('finds an inserted event forged with a recomputed SHA-256 link: two records claim one position', async () => {
     const keys = await archive.write(linked(chain('w1'), [10]));
     await archive.edit(keys[0]!, (lines) => {
-      const previous = JSON.parse(lines[4]!) as { ferry: { hash: string } };
       const forger = chain('w1');
-      forger.restore!({ writer: 'w1', seq: 5, hash: previous.ferry.hash });
+      forger.restore!({ writer: 'w1', seq: 5, hash: 'a'.repeat(64) });
       const [forged] = ingest([forger], [{ id: 'evt_forged', type: 'grant.created', createdAt: '2026-03-01T12:00:00Z', data: { principalId: 'intruder' } }]);
       return [...lines.slice(0, 5), JSON.stringify(forged), ...lines.slice(5)];
     });
     const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(false);
-    expect(report.writers[0]?.broken).toMatchObject({ key: keys[0], line: 7, kind: 'conflict', seq: 6 });
-    expect(report.writers[0]?.broken?.problem).toBe(`record 6 differs from the record 6 at ${keys[0]}:6: two records claim one position, so one was inserted or forged`);
+    // The forged record seals a block of its own (6–6) in the middle of the real one, and takes record 6's position.
+    expect(report.writers[0]?.problems).toEqual([
+      { key: keys[0], line: 1, kind: 'modified', seq: 1, problem: `records 1–6 (${keys[0]}:1 to ${keys[0]}:6) are not the block record 6 seals (records 6–6): a seal was removed or records were inserted` },
+      { key: keys[0], line: 7, kind: 'conflict', seq: 6, problem: `record 6 differs from the record 6 at ${keys[0]}:6: two records claim one position, so one was inserted or forged` },
+      { key: keys[0], line: 8, kind: 'modified', seq: 7, problem: `records 7–10 (${keys[0]}:8 to ${keys[0]}:11) are not the block record 10 seals (records 1–10): a seal was removed or records were inserted` },
+    ]);
   });
 
-  it('with an HMAC chain, finds a forged record at its own line: it cannot match without the key', async () => {
-    const keys = await archive.write(linked(chain('w1', SECRET), [10]));
-    await archive.edit(keys[0]!, (lines) => {
+  it('with an HMAC chain, finds a block forged with a recomputed link: it cannot match without the key', async () => {
+    const keys = await archive.write(linked(chain('w1', SECRET), [10, 10]));
+    await archive.edit(keys[1]!, (lines) => {
       const forger = chain('w1', 'a-guessed-secret-value');
-      forger.restore!({ writer: 'w1', seq: 5, hash: (JSON.parse(lines[4]!) as { ferry: { hash: string } }).ferry.hash });
-      return [...lines.slice(0, 5), JSON.stringify(ingest([forger], events(1, 100))[0]), ...lines.slice(5)];
+      // The head the real block links to: the forged block links to it too, with a guessed key.
+      forger.restore!({ writer: 'w1', seq: 10, hash: (JSON.parse(lines[9]!) as { ferry: { prev: string } }).ferry.prev });
+      return ingest([forger], events(10, 100)).map((e) => JSON.stringify(e));
     });
     const report = await verifyArchive(archive.dir, { secret: SECRET });
-    expect(report.writers[0]?.broken).toMatchObject({ key: keys[0], line: 6, kind: 'modified', seq: 6 });
+    expect(report.writers[0]?.broken).toMatchObject({ key: keys[1], line: 1, kind: 'modified', seq: 11 });
+    expect(report.writers[0]).toMatchObject({ verified: 10, problemCount: 1 });
   });
 
   it('finds a deleted object as a gap naming the objects around it', async () => {
@@ -153,7 +196,7 @@ describe('verifyArchive on a directory', () => {
     await archive.write([[JSON.parse(copy!.replace('"user-3"', '"user-9"')) as FerryEvent]]);
     const report = await verifyArchive(archive.dir);
     expect(report.ok).toBe(false);
-    expect(report.writers[0]).toMatchObject({ duplicates: 0, broken: { kind: 'modified', seq: 4, line: 1 } });
+    expect(report.writers[0]).toMatchObject({ duplicates: 0, broken: { kind: 'conflict', seq: 4, line: 1 } });
   });
 
   it('verifies two writers in one prefix independently, and fails a writer that is not expected or is missing', async () => {
@@ -180,7 +223,7 @@ describe('verifyArchive on a directory', () => {
     expect(missing.writers[0]).toMatchObject({ problemCount: 1, verified: 0, gaps: [] });
     const wrong = await verifyArchive(archive.dir, { secret: 'another-secret-987654' });
     expect(wrong.ok).toBe(false);
-    expect(wrong.writers[0]?.problems.map((p) => p.problem)).toEqual(['none of the 10 records of writer "w1" matches its HMAC: the secret given is not this chain\'s (or every record was rewritten)']);
+    expect(wrong.writers[0]?.problems.map((p) => p.problem)).toEqual(['none of the 2 blocks of writer "w1" matches its HMAC: the secret given is not this chain\'s (or every record was rewritten)']);
     expect(JSON.stringify([missing, wrong]) + renderReport(wrong)).not.toContain(SECRET);
   });
 
@@ -254,11 +297,26 @@ describe('verifyArchive on a directory', () => {
     expect(renderReport(mixed)).toContain('duplicates of chained records not counted; the 6 records without a chain are counted every time they appear');
   });
 
-  it('version 2: vouches for the stored bytes, so a re-serialized copy does not verify and a change past 2^53 is found', async () => {
+  it('version 3: vouches for the stored bytes, so a re-serialized copy does not verify and a change past 2^53 is found', async () => {
     const source = '{"id":"evt_big","type":"grant.created","createdAt":"2026-03-01T12:00:00Z","data":{"10":"ten","2":"two","amount":12345678901234567891}}';
     const decoded = decodeEvent(source);
     if (!decoded.ok) throw new Error(decoded.problem);
     const keys = await archive.write([ingest([chain('w1')], [decoded.event, ...events(2, 1)])]);
+    expect((await archive.lines(keys[0]!))[0]).toBe(`${source.slice(0, -1)},"ferry":{"v":3,"writer":"w1","seq":1}}`);
+    expect(await verifyArchive(archive.dir)).toMatchObject({ ok: true, reformatted: 0 });
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 0 ? l.replace('12345678901234567891', '12345678901234567892') : l)));
+    expect((await verifyArchive(archive.dir)).writers[0]?.broken).toMatchObject({ line: 1, kind: 'modified', seq: 1 });
+    await archive.edit(keys[0]!, (lines) => lines.map((l) => JSON.stringify(JSON.parse(l), null, 1).replace(/\n */g, ' ')));
+    const copy = await verifyArchive(archive.dir);
+    expect(copy.writers[0]?.problemCount).toBe(1);
+    expect(copy.writers[0]?.broken?.problem).toMatch(/^record 3 is not byte for byte as Ferry wrote it \(its envelope version 3 seals a block of the stored bytes/);
+  });
+
+  it('version 2: vouches for the stored bytes, so a re-serialized copy does not verify and a change past 2^53 is found', async () => {
+    const source = '{"id":"evt_big","type":"grant.created","createdAt":"2026-03-01T12:00:00Z","data":{"10":"ten","2":"two","amount":12345678901234567891}}';
+    const decoded = decodeEvent(source);
+    if (!decoded.ok) throw new Error(decoded.problem);
+    const keys = await archive.write([ingest([chainV2('w1')], [decoded.event, ...events(2, 1)])]);
     expect((await archive.lines(keys[0]!))[0]!.startsWith(source.slice(0, -1))).toBe(true);
     expect(await verifyArchive(archive.dir)).toMatchObject({ ok: true, reformatted: 0 });
     // 12345678901234567891 and …92 are one double: a canonical (version 1) hash could not tell them apart.
@@ -270,7 +328,7 @@ describe('verifyArchive on a directory', () => {
     expect(copy.writers[0]?.broken?.problem).toMatch(/^record 1 is not byte for byte as Ferry wrote it \(its envelope version 2 hashes the stored bytes/);
   });
 
-  it('verifies a chain begun under version 1 and continued under version 2 (an upgrade with storage keeps the head)', async () => {
+  it('verifies a chain begun under version 1 and continued under version 3 (an upgrade with storage keeps the head)', async () => {
     const old = chainV1('w1', SECRET);
     const before = linked(old, [5, 5]);
     const upgraded = chain('w1', SECRET);
@@ -281,9 +339,33 @@ describe('verifyArchive on a directory', () => {
     expect(report.writers[0]).toMatchObject({ verified: 20, lastSeq: 20, gaps: [], problemCount: 0 });
   });
 
+  it('verifies archives written with version 2, finding a change at its own line, and a chain continued under version 3', async () => {
+    const old = chainV2('w1', SECRET);
+    const before = linked(old, [5, 5]);
+    const upgraded = chain('w1', SECRET);
+    upgraded.restore!(old.snapshot!());
+    const keys = await archive.write([...before, ...linked(upgraded, [5, 5], 10)]);
+    expect((await archive.lines(keys[0]!))[0]).toMatch(/"ferry":\{"v":2,"writer":"w1","seq":1,"alg":"hmac-sha256","prev":"0{64}","hash":"[0-9a-f]{64}"\}\}$/);
+    const report = await verifyArchive(archive.dir, { secret: SECRET });
+    expect(report).toMatchObject({ ok: true, records: 20 });
+    expect(report.writers[0]).toMatchObject({ verified: 20, lastSeq: 20, problemCount: 0 });
+    await archive.edit(keys[1]!, (lines) => lines.map((l, i) => (i === 2 ? l.replace('"user-7"', '"user-666"') : l)));
+    expect((await verifyArchive(archive.dir, { secret: SECRET })).writers[0]?.broken).toEqual({ key: keys[1], line: 3, kind: 'modified', seq: 8, problem: "record 8 does not match its hash: it was modified, or forged without the chain's key" });
+  });
+
+  it('with allowMissingStart, takes an archive that begins inside a block, without vouching for that block\'s records', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10, 10]));
+    await archive.edit(keys[0]!, (lines) => lines.slice(4));
+    const report = await verifyArchive(archive.dir, { allowMissingStart: true });
+    expect(report).toMatchObject({ ok: true, records: 16 });
+    expect(report.writers[0]).toMatchObject({ firstSeq: 5, verified: 10, beforeArchive: 6, gaps: [] });
+    expect(renderReport(report)).toContain('note: the first 6 records belong to a block that begins before the archive, so they could not be checked');
+    expect((await verifyArchive(archive.dir)).writers[0]?.gaps).toEqual([{ from: 1, to: 4, after: undefined, before: { key: keys[0], line: 1 } }]);
+  });
+
   it('refuses envelopes newer than it knows instead of guessing', async () => {
     const keys = await archive.write(linked(chain('w1'), [3]));
-    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 1 ? l.replace('"ferry":{"v":2,', '"ferry":{"v":3,') : l)));
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 1 ? l.replace('"ferry":{"v":3,', '"ferry":{"v":4,') : l)));
     const report = await verifyArchive(archive.dir);
     expect(report.writers[0]?.broken).toMatchObject({ line: 2, kind: 'version' });
   });

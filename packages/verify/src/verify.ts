@@ -28,7 +28,8 @@ const OPEN_AHEAD = 3;
  * index.ts for what the report says.
  */
 export async function verifyArchive(source: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const checker = new ChainChecker(options);
+  const hashers = new Hashers(options.secret);
+  const checker = new ChainChecker(options, hashers);
   const report: VerifyReport = {
     source,
     ok: false,
@@ -61,11 +62,10 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
       if (report.unchainedAt.length < UNCHAINED_PLACES_KEPT) report.unchainedAt.push({ key, line });
       return count(found.day);
     }
-    if (found.reformatted) report.reformatted++;
+    if (found.kind === 'record' && found.reformatted) report.reformatted++;
     if (checker.check(found, { key, line }) !== 'duplicate') count(found.day);
   };
 
-  const hashers = new Hashers(options.secret);
   const check = async (key: string, gzip: boolean, body: Promise<Readable>): Promise<void> => {
     report.objects++;
     try {

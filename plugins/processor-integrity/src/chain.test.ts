@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash, createHmac } from 'node:crypto';
 import { decodeEvent, textOf, type FerryEvent, type JsonValue, type Processor } from '@ferry/sdk';
 import { conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
-import { GENESIS, type ChainLink } from '@ferry/archive';
+import { BLOCK_RECORDS, GENESIS, type ChainLink } from '@ferry/archive';
 import integrity from './index.js';
 import type { IntegrityConfig } from './config.js';
 
@@ -11,7 +11,7 @@ const events = (n: number, from = 0): FerryEvent[] =>
 const context = (config: Partial<IntegrityConfig>, storage = true) =>
   createTestContext(resolveConfig(integrity.configSchema, { writerId: 'w1', ...config }), storage ? { storageDirectory: '/tmp/unused' } : {});
 const make = (config: Partial<IntegrityConfig> = {}): Processor => integrity.create(context(config));
-const linkOf = (e: FerryEvent) => e.ferry as unknown as ChainLink;
+const linkOf = (e: FerryEvent) => e.ferry as unknown as ChainLink & { first?: number };
 const withoutLink = (e: FerryEvent) => {
   const { ferry: _link, ...event } = e;
   return event;
@@ -38,17 +38,49 @@ function unusualEvents(n: number): FerryEvent[] {
   });
 }
 
+function decoded(text: string): FerryEvent {
+  const result = decodeEvent(text);
+  if (!result.ok) throw new Error(result.problem);
+  return result.event;
+}
+
 /** What the host does for each call it appends: process, then store the snapshot with the events. */
 function append(chain: Processor, batch: readonly FerryEvent[]): { linked: FerryEvent[]; state: JsonValue } {
   const linked = chain.process!(batch) as FerryEvent[];
   return { linked, state: chain.snapshot!() };
 }
 
-/** The link's hash as an independent reader computes it: over the stored line's bytes up to `,"hash":`. */
-function expectedHash(record: FerryEvent, secret?: string): string {
-  const line = textOf(record) as string;
-  const covered = Buffer.from(line.slice(0, line.lastIndexOf(',"hash":"')), 'utf8');
+/**
+ * The seal's hash as an independent reader computes it: over the stored bytes of the block's
+ * records, the members each with a line feed, then the seal up to `,"hash":`.
+ */
+function expectedHash(block: readonly FerryEvent[], secret?: string): string {
+  const lines = block.map((record) => textOf(record) as string);
+  const seal = lines.pop() as string;
+  const covered = Buffer.from(lines.map((line) => `${line}\n`).join('') + seal.slice(0, seal.lastIndexOf(',"hash":"')), 'utf8');
   return secret === undefined ? createHash('sha256').update(covered).digest('hex') : createHmac('sha256', secret).update(covered).digest('hex');
+}
+
+/** The records cut into their blocks, each ending at a seal (a record with a hash). */
+function blocksOf(records: readonly FerryEvent[]): FerryEvent[][] {
+  const blocks: FerryEvent[][] = [[]];
+  for (const record of records) {
+    (blocks.at(-1) as FerryEvent[]).push(record);
+    if (linkOf(record).hash !== undefined) blocks.push([]);
+  }
+  expect(blocks.pop()).toEqual([]); // the last record seals its block
+  return blocks;
+}
+
+/** Checks every block's seal as a reader would: first, prev and hash. */
+function expectSealed(records: readonly FerryEvent[], secret?: string, prev = GENESIS): void {
+  for (const block of blocksOf(records)) {
+    const seal = linkOf(block.at(-1) as FerryEvent);
+    expect(seal.first).toBe(linkOf(block[0] as FerryEvent).seq);
+    expect(seal.prev).toBe(prev);
+    expect(seal.hash).toBe(expectedHash(block, secret));
+    prev = seal.hash;
+  }
 }
 
 describe('the integrity processor', () => {
@@ -65,35 +97,53 @@ describe('the integrity processor', () => {
     })) it(c.name, c.run);
   });
 
-  it('links each event to the one before it from the genesis value, across calls, over the record minus its hash', () => {
+  it('numbers each event and seals each call in blocks from the genesis value, each over its records\' stored bytes and the block before', () => {
     const chain = make();
     const out = [...append(chain, events(3)).linked, ...append(chain, events(2, 3)).linked];
     expect(out.map((e) => linkOf(e).seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(linkOf(out[0]!).prev).toBe(GENESIS);
+    expect(out.map((e) => Object.keys(linkOf(e)))).toEqual([
+      ['v', 'writer', 'seq'],
+      ['v', 'writer', 'seq'],
+      ['v', 'writer', 'seq', 'alg', 'first', 'prev', 'hash'],
+      ['v', 'writer', 'seq'],
+      ['v', 'writer', 'seq', 'alg', 'first', 'prev', 'hash'],
+    ]);
+    expect(linkOf(out[2]!)).toMatchObject({ v: 3, writer: 'w1', alg: 'sha256', first: 1, prev: GENESIS });
+    expect(linkOf(out[4]!)).toMatchObject({ first: 4, prev: linkOf(out[2]!).hash });
+    expectSealed(out);
     for (const [i, record] of out.entries()) {
-      expect(Object.keys(linkOf(record))).toEqual(['v', 'writer', 'seq', 'alg', 'prev', 'hash']);
-      expect(linkOf(record)).toMatchObject({ v: 2, writer: 'w1', alg: 'sha256' });
-      expect(linkOf(record).hash).toBe(expectedHash(record));
       expect(JSON.parse(textOf(record)!)).toEqual(record); // the stored line says what the object says
-      if (i > 0) expect(linkOf(record).prev).toBe(linkOf(out[i - 1]!).hash);
       expect(withoutLink(record)).toEqual(events(5)[i]);
     }
+  });
+
+  it(`seals a large call every ${BLOCK_RECORDS} records, and a changed byte anywhere in a block changes its hash`, () => {
+    const out = append(make(), events(2 * BLOCK_RECORDS + 7)).linked;
+    expect(blocksOf(out).map((block) => block.length)).toEqual([BLOCK_RECORDS, BLOCK_RECORDS, 7]);
+    expectSealed(out);
+    const block = blocksOf(out)[1] as FerryEvent[];
+    const text = textOf(block[17]!)!.replace('"n":117', '"n":118');
+    expect(text).not.toBe(textOf(block[17]!));
+    expect(expectedHash([...block.slice(0, 17), decoded(text), ...block.slice(18)])).not.toBe(linkOf(block.at(-1)!).hash);
   });
 
   it.each([
     ['HMAC', { secret: 'a-long-chain-secret' }],
     ['HMAC with a key over 64 bytes', { secret: 'k'.repeat(80) }],
     ['SHA-256, a writer beyond ASCII', { writerId: 'wrïter-東京' }],
-  ])('links events of every shape as an independent reader checks them, in one call or several alike (%s)', (_name, config) => {
+  ])('links events of every shape as an independent reader checks them, in one call or several (%s)', (_name, config) => {
+    const secret = (config as { secret?: string }).secret;
     const [split, whole] = [make(config), make(config)];
     const mixed = unusualEvents(60);
     const inThree = [...append(split, mixed.slice(0, 20)).linked, ...append(split, mixed.slice(20, 40)).linked, ...append(split, mixed.slice(40)).linked];
     const inOne = append(whole, mixed).linked;
-    expect(inOne.map((e) => textOf(e))).toEqual(inThree.map((e) => textOf(e)));
-    expect(whole.snapshot!()).toEqual(split.snapshot!());
+    expectSealed(inThree, secret);
+    expectSealed(inOne, secret);
+    expect(blocksOf(inThree).map((block) => block.length)).toEqual([20, 20, 20]);
+    expect(blocksOf(inOne).map((block) => block.length)).toEqual([60]);
+    // A member's line depends only on its event and position: the same whichever call it came in.
+    for (const [i, record] of inOne.entries()) if (i % 20 !== 19) expect(textOf(record)).toBe(textOf(inThree[i]!));
     for (const [i, record] of inOne.entries()) {
-      expect(linkOf(record).hash).toBe(expectedHash(record, (config as { secret?: string }).secret));
-      expect(linkOf(record).prev).toBe(i === 0 ? GENESIS : linkOf(inOne[i - 1]!).hash);
       // The source's bytes, then the link: nothing of the event re-encoded.
       const source = textOf(mixed[i]!)!;
       if (mixed[i]!.ferry === undefined) expect(textOf(record)!.startsWith(source.slice(0, source.lastIndexOf('}')))).toBe(true);
@@ -113,9 +163,9 @@ describe('the integrity processor', () => {
   it('uses HMAC-SHA256 with a secret, which a reader without the key cannot recompute', () => {
     const [record] = append(make({ secret: 'a-long-chain-secret' }), events(1)).linked;
     expect(linkOf(record!).alg).toBe('hmac-sha256');
-    expect(linkOf(record!).hash).toBe(expectedHash(record!, 'a-long-chain-secret'));
-    expect(linkOf(record!).hash).not.toBe(expectedHash(record!));
-    expect(linkOf(record!).hash).not.toBe(expectedHash(record!, 'another-secret-value'));
+    expect(linkOf(record!).hash).toBe(expectedHash([record!], 'a-long-chain-secret'));
+    expect(linkOf(record!).hash).not.toBe(expectedHash([record!]));
+    expect(linkOf(record!).hash).not.toBe(expectedHash([record!], 'another-secret-value'));
     const [plain] = append(make(), events(1)).linked;
     expect(linkOf(plain!).hash).not.toBe(linkOf(record!).hash);
   });
@@ -128,7 +178,8 @@ describe('the integrity processor', () => {
     second.restore!(JSON.parse(JSON.stringify(state)) as JsonValue);
     const { linked: after } = append(second, events(2, 2));
     expect(after.map((e) => linkOf(e).seq)).toEqual([3, 4]);
-    expect(linkOf(after[0]!).prev).toBe(linkOf(before[1]!).hash);
+    expect(linkOf(after[1]!)).toMatchObject({ first: 3, prev: linkOf(before[1]!).hash });
+    expectSealed([...before, ...after]);
   });
 
   it('does not move the head for a call the host never appended, so the next call takes its positions', () => {
@@ -137,8 +188,9 @@ describe('the integrity processor', () => {
     const dropped = chain.process!(events(3, 2)) as FerryEvent[]; // a later processor failed: no snapshot, no append
     expect(linkOf(dropped[0]!).seq).toBe(3);
     const { linked: next, state } = append(chain, events(1, 5));
-    expect(linkOf(next[0]!)).toMatchObject({ seq: 3, prev: linkOf(kept[1]!).hash });
+    expect(linkOf(next[0]!)).toMatchObject({ seq: 3, first: 3, prev: linkOf(kept[1]!).hash });
     expect(state).toEqual({ writer: 'w1', seq: 3, hash: linkOf(next[0]!).hash });
+    expectSealed([...kept, ...next]);
   });
 
   it('keeps two writers independent, and starts a new chain when writerId changes', () => {
@@ -148,10 +200,10 @@ describe('the integrity processor', () => {
     const fromB = append(b, events(3)).linked;
     expect(fromB.map((e) => linkOf(e).seq)).toEqual([1, 2, 3]);
     expect(fromA.map((e) => linkOf(e).writer)).toEqual(['east', 'east', 'east']);
-    expect(linkOf(fromA[0]!).hash).not.toBe(linkOf(fromB[0]!).hash); // the writer is covered
+    expect(linkOf(fromA[2]!).hash).not.toBe(linkOf(fromB[2]!).hash); // the writer is covered
     const renamed = make({ writerId: 'north' });
     renamed.restore!(append(a, events(1, 3)).state);
-    expect(linkOf(append(renamed, events(1)).linked[0]!)).toMatchObject({ writer: 'north', seq: 1, prev: GENESIS });
+    expect(linkOf(append(renamed, events(1)).linked[0]!)).toMatchObject({ writer: 'north', seq: 1, first: 1, prev: GENESIS });
   });
 
   it('keeps an envelope the event already had under ferry.upstream, as text, covered by the hash', () => {
@@ -162,7 +214,12 @@ describe('the integrity processor', () => {
       const [record] = append(make(), [decoded.event]).linked;
       expect(linkOf(record!)).toMatchObject({ writer: 'w1', seq: 1, upstream: JSON.parse(upstream) });
       expect(textOf(record!)).toContain(`,"upstream":${upstream},"hash":"`);
-      expect(linkOf(record!).hash).toBe(expectedHash(record!));
+      expect(linkOf(record!).hash).toBe(expectedHash([record!]));
+      // A member keeps it too, after its seq.
+      const [member, seal] = append(make(), [decoded.event, decoded.event]).linked;
+      expect(textOf(member!)).toContain(`,"ferry":{"v":3,"writer":"w1","seq":1,"upstream":${upstream}}}`);
+      expect(linkOf(member!).upstream).toEqual(JSON.parse(upstream));
+      expectSealed([member!, seal!]);
     }
   });
 
@@ -171,8 +228,8 @@ describe('the integrity processor', () => {
     const decoded = decodeEvent(text);
     if (!decoded.ok) throw new Error(decoded.problem);
     const [record] = append(make({ secret: 'a-long-chain-secret' }), [decoded.event]).linked;
-    expect(textOf(record!)!.startsWith(`${text.slice(0, -1)},"ferry":{"v":2,"writer":"w1","seq":1,"alg":"hmac-sha256","prev":"${GENESIS}","hash":"`)).toBe(true);
-    expect(linkOf(record!).hash).toBe(expectedHash(record!, 'a-long-chain-secret'));
+    expect(textOf(record!)!.startsWith(`${text.slice(0, -1)},"ferry":{"v":3,"writer":"w1","seq":1,"alg":"hmac-sha256","first":1,"prev":"${GENESIS}","hash":"`)).toBe(true);
+    expect(linkOf(record!).hash).toBe(expectedHash([record!], 'a-long-chain-secret'));
   });
 
   it('without storage, warns that each start begins a new chain epoch, and still links', () => {
@@ -187,7 +244,7 @@ describe('the integrity processor', () => {
     const chain = integrity.create(ctx);
     chain.restore!({ writer: 'w1', seq: 'many', hash: 'x' });
     expect(ctx.logs.some((l) => l.level === 'error' && l.message.includes('unreadable'))).toBe(true);
-    expect(linkOf(append(chain, events(1)).linked[0]!)).toMatchObject({ seq: 1, prev: GENESIS });
+    expect(linkOf(append(chain, events(1)).linked[0]!)).toMatchObject({ seq: 1, first: 1, prev: GENESIS });
   });
 
   it('never puts the secret in its state or its links', () => {

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
 import { eventLine, withText, type FerryEvent, type JsonValue, type Logger, type Processor, type ProcessorContext } from '@ferry/sdk';
-import { BYTE_CHAIN_VERSION, GENESIS, RecordLinker, recordTail, type ChainAlgorithm } from '@ferry/archive';
+import { BLOCK_CHAIN_VERSION, BLOCK_RECORDS, BlockLinker, GENESIS, memberTail, type ChainAlgorithm } from '@ferry/archive';
 import { withoutEnvelope } from './upstream.js';
 import type { IntegrityConfig } from './config.js';
 
-/** Where the chain stands: the last link's position and hash. */
+/** Where the chain stands: the last seal's position and its block's hash. */
 export interface ChainHead {
   readonly seq: number;
   readonly hash: string;
@@ -18,7 +18,8 @@ export interface ChainState extends ChainHead {
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
- * Links every event to the one before it, per writer.
+ * Links every event into its writer's chain: numbered, and sealed in blocks by a hash over
+ * their stored bytes that also covers the block before.
  *
  * The chain advances only when the host takes the snapshot it stores with a durable
  * append: `process` links a call's events from the last snapshotted head, and `snapshot`
@@ -31,7 +32,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export class IntegrityChain implements Processor {
   readonly #writer: string;
   readonly #alg: ChainAlgorithm;
-  readonly #linker: RecordLinker;
+  readonly #linker: BlockLinker;
   readonly #logger: Logger;
   #head: ChainHead = { seq: 0, hash: GENESIS };
   #linked: ChainHead | undefined;
@@ -39,7 +40,7 @@ export class IntegrityChain implements Processor {
   constructor(ctx: ProcessorContext<IntegrityConfig>) {
     this.#writer = ctx.config.writerId ?? defaultWriter();
     this.#alg = ctx.config.secret === undefined ? 'sha256' : 'hmac-sha256';
-    this.#linker = new RecordLinker(this.#writer, this.#alg, ctx.config.secret);
+    this.#linker = new BlockLinker(this.#writer, this.#alg, ctx.config.secret);
     this.#logger = ctx.logger;
     if (ctx.storage === undefined) {
       ctx.logger.warn(
@@ -54,33 +55,50 @@ export class IntegrityChain implements Processor {
   }
 
   /**
-   * Appends each event's link to its stored text (envelope version 2: the hash covers the
-   * bytes, see @ferry/archive byte-chain.ts), so the event's text is never re-encoded. An
-   * event that already has a `ferry` member (from an upstream Ferry) has it moved, as
-   * text, into the link's `upstream`.
+   * Appends each event's place in the chain to its stored text, and seals the call's events
+   * in blocks of at most BLOCK_RECORDS (envelope version 3: one hash over a block's stored
+   * bytes, see @ferry/archive block-chain.ts), so the event's text is never re-encoded and
+   * a call's last event always closes a block: the host appends a call whole, so the log
+   * never holds half a block. An event that already has a `ferry` member (from an upstream
+   * Ferry) has it moved, as text, into the link's `upstream`.
    *
-   * On this thread: a worker thread that built and hashed the records (two versions of it)
-   * measured slower on the 2-core machine than this, where the receiving thread, the worker
-   * and the source competed for the same cores, and handing texts and records across cost
-   * more than linking them (see the README's performance section).
+   * On this thread: a worker thread that built and hashed the records (two versions of it,
+   * for version 2's hash per record) measured slower on the 2-core machine than this, where
+   * the receiving thread, the worker and the source competed for the same cores, and
+   * handing texts and records across cost more than linking them (see the README's
+   * performance section).
    */
   process(events: readonly FerryEvent[]): FerryEvent[] {
     let { seq, hash } = this.#head;
     const linked = new Array<FerryEvent>(events.length);
+    this.#linker.reset();
+    let first = seq + 1;
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as FerryEvent;
-      const prev = hash;
       seq++;
-      let line: string;
-      if (event.ferry === undefined) line = this.#linker.link(eventLine(event), seq, prev);
-      else {
-        const cut = withoutEnvelope(eventLine(event));
-        line = this.#linker.link(cut.text, seq, prev, recordTail(cut.envelope));
+      let text = eventLine(event);
+      let tail = '';
+      if (event.ferry !== undefined) {
+        const cut = withoutEnvelope(text);
+        text = cut.text;
+        tail = memberTail(cut.envelope);
       }
-      hash = this.#linker.hash;
       // The object mirrors the line for processors after this one; the line is what is stored.
-      const link: { [key: string]: JsonValue } = { v: BYTE_CHAIN_VERSION, writer: this.#writer, seq, alg: this.#alg, prev, hash };
-      if (event.ferry !== undefined) link.upstream = event.ferry;
+      let link: { [key: string]: JsonValue };
+      let line: string;
+      if (i === events.length - 1 || seq - first + 1 === BLOCK_RECORDS) {
+        const prev = hash;
+        line = this.#linker.seal(text, seq, first, prev, tail);
+        hash = this.#linker.hash;
+        link = { v: BLOCK_CHAIN_VERSION, writer: this.#writer, seq, alg: this.#alg, first, prev };
+        if (event.ferry !== undefined) link.upstream = event.ferry;
+        link.hash = hash;
+        first = seq + 1;
+      } else {
+        line = this.#linker.member(text, seq, tail);
+        link = { v: BLOCK_CHAIN_VERSION, writer: this.#writer, seq };
+        if (event.ferry !== undefined) link.upstream = event.ferry;
+      }
       linked[i] = withText({ ...event, ferry: link }, line);
     }
     this.#linked = { seq, hash };

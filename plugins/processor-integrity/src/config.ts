@@ -15,7 +15,7 @@ export const configSchema = Type.Object(
       Secret({
         minLength: 16,
         description:
-          'With a secret the links are HMAC-SHA256 (`alg: "hmac-sha256"`): only a holder of the key can extend or rewrite the chain, and `ferry verify` needs it. Without one, SHA-256. At least 16 characters.',
+          'With a secret every block is sealed with HMAC-SHA256 (`alg: "hmac-sha256"`): only a holder of the key can extend or rewrite the chain, and `ferry verify` needs it. Without one, SHA-256. At least 16 characters.',
       }),
     ),
   },

@@ -4,7 +4,7 @@ import { IntegrityChain } from './chain.js';
 
 export default defineProcessor({
   type: 'integrity',
-  description: 'Links each event to the one before it in a hash chain per writer (SHA-256, or HMAC-SHA256 with a secret) that ferry verify checks.',
+  description: 'Numbers each event in a hash chain per writer and seals them in blocks by a hash over their stored bytes (SHA-256, or HMAC-SHA256 with a secret) that ferry verify checks.',
   stability: 'beta',
   configSchema,
   create: (ctx) => new IntegrityChain(ctx),

@@ -1,9 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { createBatch, type FerryEvent, type Processor } from '@ferry/sdk';
+import { createBatch, eventLine, withText, type FerryEvent, type Processor } from '@ferry/sdk';
 import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
-import { archiveKey, createLinkHasher, encodeObject, GENESIS, linkText, recordText, type ChainAlgorithm, type Compression, type KeyLayout } from '@ferry/archive';
+import { archiveKey, createLinkHasher, encodeObject, GENESIS, linkText, RecordLinker, recordText, type ChainAlgorithm, type Compression, type KeyLayout } from '@ferry/archive';
 import integrity from '@ferry/processor-integrity';
 
 /**
@@ -56,9 +56,40 @@ export function chainV1(writerId: string, secret?: string): Processor {
 }
 
 /**
+ * A chain as Ferry wrote it with envelope version 2 (before blocks): each record linked on
+ * its own, its hash over its stored bytes, built by the archive package's version-2 linker.
+ */
+export function chainV2(writerId: string, secret?: string): Processor {
+  const alg: ChainAlgorithm = secret === undefined ? 'sha256' : 'hmac-sha256';
+  const linker = new RecordLinker(writerId, alg, secret);
+  let head = { seq: 0, hash: GENESIS };
+  let linked = head;
+  return {
+    process: (batch) => {
+      let { seq, hash } = head;
+      const out = batch.map((event) => {
+        const prev = hash;
+        const line = linker.link(eventLine(event), ++seq, prev);
+        hash = linker.hash;
+        return withText({ ...event, ferry: { v: 2, writer: writerId, seq, alg, prev, hash } }, line);
+      });
+      linked = { seq, hash };
+      return out;
+    },
+    snapshot: () => {
+      head = linked;
+      return { writer: writerId, ...head };
+    },
+    restore: (state) => {
+      head = linked = state as { seq: number; hash: string };
+    },
+  };
+}
+
+/**
  * Events appended as the host appends receiver calls: processors run in order, then the
- * snapshot taken. Calls of 16 events, which the integrity processor links synchronously
- * (from 32 on it hashes on its worker thread and answers with a promise).
+ * snapshot taken. Calls of at most 16 events (the integrity processor seals each call's
+ * events as a block).
  */
 export function ingest(processors: readonly Processor[], batch: readonly FerryEvent[]): FerryEvent[] {
   const out: FerryEvent[] = [];
