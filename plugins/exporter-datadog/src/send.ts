@@ -1,11 +1,19 @@
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { gzip as gzipCallback, gzipSync } from 'node:zlib';
 import { fetchAnswer } from '@ferry/sdk/http';
 import type { DatadogConfig } from './config.js';
 import { answerError, readReason, type Place } from './errors.js';
 
 // The callback form runs on libuv's thread pool, so compressing 5 MB never blocks the loop.
 const gzip = promisify(gzipCallback);
+
+/**
+ * Bodies up to this size are compressed on the loop instead: handing one to the thread pool
+ * (a stream, a task, a wake-up of both threads) cost about 100 µs of CPU more than the
+ * compression itself, 460-500 against 330-370 µs for the 37 KB body of 100 Grantex events,
+ * for a loop held well under a millisecond.
+ */
+const INLINE_GZIP_BYTES = 64 * 1024;
 
 export interface SendTarget {
   readonly url: string;
@@ -20,7 +28,7 @@ export interface SendTarget {
  */
 export async function postEntries(json: Buffer, target: SendTarget, signal: AbortSignal): Promise<void> {
   const { config, place } = target;
-  const body = config.compression === 'gzip' ? await gzip(json) : json;
+  const body = config.compression !== 'gzip' ? json : json.length <= INLINE_GZIP_BYTES ? gzipSync(json) : await gzip(json);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'dd-api-key': config.apiKey };
   if (config.compression === 'gzip') headers['content-encoding'] = 'gzip';
   const options = { signal, timeoutMs: config.requestTimeoutMs, destination: `the Datadog intake (${place.destination})` };
