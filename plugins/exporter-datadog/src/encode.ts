@@ -56,7 +56,7 @@ const FERRY_NAME = { head: '"', tail: 'ferry"' } as const;
  * first is the member JSON.parse takes and there is no link: found without walking the
  * whole event. Anything else is left to memberTexts.
  */
-export function leadingType(line: string): string | undefined {
+function leadingType(line: string): string | undefined {
   if (!line.startsWith('{"id":"')) return undefined;
   const idEnd = line.indexOf('"', 7);
   if (idEnd === -1 || !line.startsWith('","type":"', idEnd)) return undefined;
