@@ -6,6 +6,9 @@ const HASH_MEMBER_TEXT = ',"hash":"';
 const HASH_MEMBER = Buffer.from(HASH_MEMBER_TEXT, 'latin1');
 
 /**
+ * Ferry writes version 3 now (BlockLinker); this stays so that tests write the version-2
+ * archives `ferry verify` must go on checking.
+ *
  * Builds and hashes one writer's version-2 records (see byte-chain.ts) on this thread, in
  * one reused buffer: the record's bytes are written once, hashed (`createByteHasher`, as
  * `ferry verify` hashes them) and — for the common event of ASCII text — read back as the
