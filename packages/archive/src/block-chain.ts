@@ -14,8 +14,8 @@ import type { ChainAlgorithm } from './envelope.js';
  *
  *   <event text without its closing brace>,"ferry":{"v":3,"writer":W,"seq":N,"alg":A,"first":F,"prev":P[,"upstream":U],"hash":"H"}}
  *
- * A block is the records `first` … `seq` of one writer, at most BLOCK_RECORDS of them, all
- * from one receiver hand-off (so one durable append holds a block whole). H is SHA-256 (or
+ * A block is the records `first` … `seq` of one writer, at most BLOCK_RECORDS of them (fewer
+ * when their text reaches BLOCK_BYTES), all from one receiver hand-off (so one durable append holds a block whole). H is SHA-256 (or
  * HMAC-SHA256 with the chain's secret) of the UTF-8 bytes of the block's member lines, each
  * followed by a line feed, then the seal up to `,"hash":` (all but its last 76 characters).
  * P is the previous block's H (64 zeros, GENESIS, for the chain's first block).
@@ -33,6 +33,13 @@ export const BLOCK_CHAIN_VERSION = 3;
 
 /** At most this many records per block: where a change is located, and how often the chain hashes. */
 export const BLOCK_RECORDS = 100;
+
+/**
+ * A block also ends at the record that brings it to this many bytes of text, so that the
+ * writer's buffer (and the verifier's) holds at most about this much plus one event,
+ * however large the events are.
+ */
+export const BLOCK_BYTES = 1024 * 1024;
 
 const HASH_MEMBER = ',"hash":"';
 /** `,"hash":"` + 64 hex digits + `"}}`: the fixed tail of every seal. */

@@ -89,6 +89,11 @@ export class BlockLinker {
     return buffer.toString('latin1', start, at);
   }
 
+  /** Bytes of the open block's members so far. */
+  get pending(): number {
+    return this.#at;
+  }
+
   /** Drops an open block's members (the host dropped the call they were linked for). */
   reset(): void {
     this.#at = 0;

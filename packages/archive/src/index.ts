@@ -8,6 +8,6 @@ export type { LinkHasher } from './chain.js';
 export { byteLinker, recordTail, byteChainCovered, BYTE_CHAIN_VERSION, HASH_TAIL_LENGTH } from './byte-chain.js';
 export type { ByteLink } from './byte-chain.js';
 export { RecordLinker } from './record-linker.js';
-export { blockLinker, blockForm, memberTail, sealCovered, createBlockHasher, BLOCK_CHAIN_VERSION, BLOCK_RECORDS, SEAL_TAIL_LENGTH } from './block-chain.js';
+export { blockLinker, blockForm, memberTail, sealCovered, createBlockHasher, BLOCK_CHAIN_VERSION, BLOCK_RECORDS, BLOCK_BYTES, SEAL_TAIL_LENGTH } from './block-chain.js';
 export type { BlockForm, BlockHasher } from './block-chain.js';
 export { BlockLinker } from './block-linker.js';

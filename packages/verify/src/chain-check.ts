@@ -163,7 +163,7 @@ export class ChainChecker {
       }
       return this.#problem(state, block.start, 'modified', block.first, `${records} are not the block record ${found.seq} seals (records ${seal.first}–${found.seq}): a seal was removed or records were inserted`);
     }
-    if (block.overflow) return this.#problem(state, block.start, 'modified', block.first, `${records} are more than a block holds: not as Ferry writes them`);
+    if (block.overflow) return this.#problem(state, block.start, 'modified', block.first, `${records} are more than a block holds (100 records, about 1 MiB of text): not as Ferry writes them`);
     const hasher = this.#hashers.bytes(seal.alg);
     if (hasher === undefined) {
       this.#cannotCheck(state, place, seal.alg, found.seq);

@@ -1,13 +1,20 @@
-import { BLOCK_RECORDS } from '@ferry/archive';
+import { BLOCK_BYTES, BLOCK_RECORDS } from '@ferry/archive';
 import type { Place } from './report.js';
 
 /**
  * The block of a version-3 chain being read: the bytes its seal's hash must cover (each
  * member's line and a line feed), gathered until the seal arrives. The algorithm is named
  * only by the seal, so the bytes are kept rather than hashed as they come; at most
- * BLOCK_RECORDS lines, since Ferry never writes a longer block (one that is longer is not
- * buffered further, and fails). One buffer per writer, reused from block to block.
+ * BLOCK_RECORDS lines, and members of at most MAX_MEMBER_BYTES, since Ferry never writes a
+ * larger block (one that is larger is not buffered further, and fails). One buffer per
+ * writer, reused from block to block.
  */
+/**
+ * The writer seals a block before a member would bring its text (UTF-16 units) to
+ * BLOCK_BYTES; in UTF-8 with envelopes that is under three times as many bytes.
+ */
+const MAX_MEMBER_BYTES = 4 * BLOCK_BYTES;
+
 export class OpenBlock {
   /** The sequence number of the first record read into the block. */
   first = 0;
@@ -39,7 +46,7 @@ export class OpenBlock {
   member(bytes: Uint8Array, place: Place): void {
     this.records++;
     this.last = place;
-    if (this.records >= BLOCK_RECORDS) this.overflow = true;
+    if (this.records >= BLOCK_RECORDS || this.#length + bytes.length > MAX_MEMBER_BYTES) this.overflow = true;
     if (this.overflow) return;
     this.#append(bytes);
     this.#buffer[this.#length++] = 0x0a;

@@ -77,6 +77,17 @@ describe('verifyArchive on a directory', () => {
     });
   });
 
+  it('verifies blocks of large events, which end early at about 1 MiB of text, and finds a change in one', async () => {
+    // 150,000 two-byte characters each: the fourth record brings the block past 1 MiB and seals it.
+    const large = events(5).map((e) => ({ ...e, data: { ...e.data, blob: 'é'.repeat(150_000) } }));
+    const keys = await archive.write([ingest([chain('w1')], large)]);
+    const seals = (await archive.lines(keys[0]!)).map((l) => (JSON.parse(l) as { ferry: { hash?: string } }).ferry.hash !== undefined);
+    expect(seals).toEqual([false, false, false, true, true]);
+    expect(await verifyArchive(archive.dir)).toMatchObject({ ok: true, records: 5 });
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 1 ? l.replace('"user-1"', '"user-9"') : l)));
+    expect((await verifyArchive(archive.dir)).writers[0]?.broken).toMatchObject({ kind: 'modified', seq: 1, line: 1 });
+  });
+
   it('fails records whose block was never sealed (the archive cut inside a block), naming them', async () => {
     const keys = await archive.write(linked(chain('w1'), [10, 10]));
     await archive.edit(keys[1]!, (lines) => lines.slice(0, 6));

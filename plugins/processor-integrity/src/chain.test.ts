@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash, createHmac } from 'node:crypto';
 import { decodeEvent, textOf, type FerryEvent, type JsonValue, type Processor } from '@ferry/sdk';
 import { conformanceCases, createTestContext, resolveConfig } from '@ferry/sdk/testkit';
-import { BLOCK_RECORDS, GENESIS, type ChainLink } from '@ferry/archive';
+import { BLOCK_BYTES, BLOCK_RECORDS, GENESIS, type ChainLink } from '@ferry/archive';
 import integrity from './index.js';
 import type { IntegrityConfig } from './config.js';
 
@@ -125,6 +125,14 @@ describe('the integrity processor', () => {
     const text = textOf(block[17]!)!.replace('"n":117', '"n":118');
     expect(text).not.toBe(textOf(block[17]!));
     expect(expectedHash([...block.slice(0, 17), decoded(text), ...block.slice(18)])).not.toBe(linkOf(block.at(-1)!).hash);
+  });
+
+  it('ends a block early at the record that brings its text to BLOCK_BYTES, so no buffer holds a hundred large events', () => {
+    const large = Array.from({ length: 10 }, (_, i) => decoded(`{"id":"evt_${i}","type":"t","createdAt":"c","data":{"blob":"${'x'.repeat(BLOCK_BYTES / 4)}"}}`));
+    const out = append(make(), large).linked;
+    // Each text is a little over a quarter of BLOCK_BYTES: the fourth of a block brings it past the limit.
+    expect(blocksOf(out).map((block) => block.length)).toEqual([4, 4, 2]);
+    expectSealed(out);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { eventLine, withText, type FerryEvent, type JsonValue, type Logger, type Processor, type ProcessorContext } from '@ferry/sdk';
-import { BLOCK_CHAIN_VERSION, BLOCK_RECORDS, BlockLinker, GENESIS, memberTail, type ChainAlgorithm } from '@ferry/archive';
+import { BLOCK_BYTES, BLOCK_CHAIN_VERSION, BLOCK_RECORDS, BlockLinker, GENESIS, memberTail, type ChainAlgorithm } from '@ferry/archive';
 import { withoutEnvelope } from './upstream.js';
 import type { IntegrityConfig } from './config.js';
 
@@ -56,7 +56,7 @@ export class IntegrityChain implements Processor {
 
   /**
    * Appends each event's place in the chain to its stored text, and seals the call's events
-   * in blocks of at most BLOCK_RECORDS (envelope version 3: one hash over a block's stored
+   * in blocks of at most BLOCK_RECORDS, or BLOCK_BYTES of text (envelope version 3: one hash over a block's stored
    * bytes, see @ferry/archive block-chain.ts), so the event's text is never re-encoded and
    * a call's last event always closes a block: the host appends a call whole, so the log
    * never holds half a block. An event that already has a `ferry` member (from an upstream
@@ -86,7 +86,7 @@ export class IntegrityChain implements Processor {
       // The object mirrors the line for processors after this one; the line is what is stored.
       let link: { [key: string]: JsonValue };
       let line: string;
-      if (i === events.length - 1 || seq - first + 1 === BLOCK_RECORDS) {
+      if (i === events.length - 1 || seq - first + 1 === BLOCK_RECORDS || this.#linker.pending + text.length >= BLOCK_BYTES) {
         const prev = hash;
         line = this.#linker.seal(text, seq, first, prev, tail);
         hash = this.#linker.hash;
