@@ -26,8 +26,9 @@ import type { ChainAlgorithm } from './envelope.js';
  * checksum, the batch, the archive). Together that cost about a third of the pipeline's
  * throughput; a block costs one hash call per hundred records and 30 bytes a member. The
  * trade-off: a changed byte is located to its block (at most 100 records, named by first
- * and last line), not to its line; a block whose seal never arrives cannot be checked, and
- * `ferry verify` says so ("unsealed") rather than vouch for it.
+ * and last line), not to its line; a block whose seal is not (yet) in the archive cannot
+ * be checked, and `ferry verify` lists its records as awaiting their seal rather than vouch
+ * for them.
  */
 export const BLOCK_CHAIN_VERSION = 3;
 

@@ -67,6 +67,10 @@ function writerSection(w: WriterReport): string {
 <tr><th>First break</th><td data-field="first-break">${firstBreak}${more}</td></tr>
 <tr><th>Gaps</th><td data-field="gaps" data-count="${w.gaps.length}">${list(w.gaps.map((g) => escape(gapText(g))), 'none')}</td></tr>
 <tr><th>Duplicates</th><td data-field="duplicates" data-count="${w.duplicates}">${n(w.duplicates)}${w.duplicates > 0 ? ' identical to their original (at-least-once delivery, not tampering)' : ''}</td></tr>
+<tr><th>Awaiting their seal</th><td data-field="unsealed" data-count="${w.unsealed.length}">${list(
+    w.unsealed.map((u) => `records ${n(u.from)}–${n(u.to)} (<code>${escape(at(u.start))}</code> to <code>${escape(at(u.end))}</code>): the rest of their block is not in the archive — not yet written, or cut off; not counted as verified`),
+    'none',
+  )}</td></tr>
 <tr><th>Epochs</th><td data-field="epochs" data-count="${w.epochs.length + 1}">${w.epochs.length === 0 ? 'one chain from start to end' : list(epochs, '')}</td></tr>
 </table>
 </article>`;

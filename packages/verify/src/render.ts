@@ -8,6 +8,11 @@ function writerLines(w: WriterReport): string[] {
   const out: string[] = [];
   const duplicates = w.duplicates > 0 ? `, ${n(w.duplicates)} duplicates identical to their original (at-least-once delivery, not tampering)` : '';
   out.push(`  writer ${w.writer}: ${n(w.verified)} records verified (seq ${n(w.firstSeq)}–${n(w.lastSeq)}), ${w.alg}${duplicates}`);
+  for (const run of w.unsealed) {
+    out.push(
+      `    AWAITING SEAL: records ${n(run.from)}–${n(run.to)} (${at(run.start)} to ${at(run.end)}): the rest of their block is not in the archive — not yet written (an export in flight: check again) or cut off; not counted as verified`,
+    );
+  }
   if (w.beforeArchive > 0) out.push(`    note: the first ${n(w.beforeArchive)} records belong to a block that begins before the archive, so they could not be checked`);
   for (const gap of w.gaps) {
     const range = gap.from === gap.to ? `record ${n(gap.from)}` : `records ${n(gap.from)}–${n(gap.to)}`;

@@ -22,9 +22,7 @@ export type ProblemKind =
   /** An HMAC chain without its secret, or with a secret that is not its own. */
   | 'secret'
   /** A writer that is not among the expected ones. */
-  | 'unknown-writer'
-  /** Version 3: records whose block's seal (the record with the block's hash) never came. */
-  | 'unsealed';
+  | 'unknown-writer';
 
 /** Why an object or a line could not be read. */
 export interface Damage extends Place {
@@ -60,6 +58,20 @@ export interface Epoch {
   readonly after: number;
 }
 
+/**
+ * Version 3: records at the end of a chain (of the archive, or of an epoch) whose block's
+ * seal is not in the archive: the rest of the block was not yet written when the archive
+ * was read (an export in flight), or the archive was cut there. Not vouched for (not
+ * counted as verified), and not a failure: a cut at a block's end cannot be seen either,
+ * and a seal missing before later records of the writer is a gap.
+ */
+export interface Unsealed {
+  readonly from: number;
+  readonly to: number;
+  readonly start: Place;
+  readonly end: Place;
+}
+
 export interface WriterReport {
   readonly writer: string;
   /** The algorithm of the writer's most recent link. */
@@ -79,6 +91,8 @@ export interface WriterReport {
   duplicates: number;
   readonly gaps: Gap[];
   readonly epochs: Epoch[];
+  /** Version 3: records at the end of the chain (or of an epoch) still waiting for their block's seal. */
+  readonly unsealed: Unsealed[];
   /** The first problem (the first broken link), if any. */
   broken: ChainProblem | undefined;
   /** The first 100 problems, in archive order. */
