@@ -104,6 +104,25 @@ describe('verifyArchive on a directory', () => {
     expect((await verifyArchive(archive.dir)).writers[0]).toMatchObject({ verified: 20, unsealed: [] });
   });
 
+  it('finds a deleted line as a missing record between the two lines around it', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10, 10]));
+    await archive.edit(keys[0]!, (lines) => lines.filter((_, i) => i !== 4));
+    const report = await verifyArchive(archive.dir);
+    expect(report.ok).toBe(false);
+    expect(report.writers[0]?.gaps).toEqual([{ from: 5, to: 5, after: { key: keys[0], line: 4 }, before: { key: keys[0], line: 5 } }]);
+    expect(report.writers[0]?.problems).toEqual([]);
+    expect(renderReport(report)).toContain(`MISSING record 5: between ${keys[0]}:4 and ${keys[0]}:5 — deleted, or an object is missing`);
+  });
+
+  it('finds a swapped pair as a record out of order', async () => {
+    const keys = await archive.write(linked(chain('w1'), [10]));
+    await archive.edit(keys[0]!, (lines) => [lines[0]!, lines[2]!, lines[1]!, ...lines.slice(3)]);
+    const report = await verifyArchive(archive.dir);
+    expect(report.ok).toBe(false);
+    expect(report.writers[0]?.broken).toEqual({ key: keys[0], line: 3, kind: 'reordered', seq: 2, problem: `record 2 is out of order: it comes after record 3 (${keys[0]}:2)` });
+    expect(report.writers[0]?.gaps).toEqual([]); // the record is there, only misplaced
+  });
+
   it('finds an inserted event forged with a recomputed SHA-256 link: two records claim one position', async () => {
     const keys = await archive.write(linked(chain('w1'), [10]));
     await archive.edit(keys[0]!, (lines) => {
