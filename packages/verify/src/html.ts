@@ -127,7 +127,8 @@ export function renderHtml(record: VerificationRecord): string {
   const writers = record.writers;
   const brokenWriters = writers.filter((w) => w.problemCount > 0 || w.gaps.length > 0).length;
   const headline = record.ok ? 'Archive verified: every chain holds' : 'Archive FAILED verification';
-  const summary = `${n(record.records)} records in ${n(record.objects)} objects; ${n(writers.length)} writer${writers.length === 1 ? '' : 's'}${brokenWriters > 0 ? `, ${n(brokenWriters)} with a broken chain` : ''}${record.damagedCount > 0 ? `; ${n(record.damagedCount)} damaged objects or lines` : ''}${record.unchained > 0 ? `; ${n(record.unchained)} records without a link` : ''}.`;
+  const awaiting = writers.reduce((sum, w) => sum + w.unsealed.reduce((records, u) => records + u.to - u.from + 1, 0), 0);
+  const summary = `${n(record.records)} records in ${n(record.objects)} objects; ${n(writers.length)} writer${writers.length === 1 ? '' : 's'}${brokenWriters > 0 ? `, ${n(brokenWriters)} with a broken chain` : ''}${record.damagedCount > 0 ? `; ${n(record.damagedCount)} damaged objects or lines` : ''}${record.unchained > 0 ? `; ${n(record.unchained)} records without a link` : ''}${awaiting > 0 ? `; ${n(awaiting)} records at the end await their block's seal (not yet written, or cut off) and are not counted as verified` : ''}.`;
   const findings = [
     ...(record.objects === 0 ? ['No archive object was found: check the path, or the bucket and prefix.'] : []),
     ...(writers.length === 0 && record.records > 0 ? ['No integrity chain was found: the archive was written without the integrity processor.'] : []),

@@ -33,7 +33,7 @@
  */
 export { verifyArchive } from './verify.js';
 export type { VerifyOptions } from './verify.js';
-export type { VerifyReport, WriterReport, Gap, Epoch, ChainProblem, ProblemKind, Damage, Place } from './report.js';
+export type { VerifyReport, WriterReport, Gap, Epoch, Unsealed, ChainProblem, ProblemKind, Damage, Place } from './report.js';
 export { renderReport } from './render.js';
 export { renderHtml } from './html.js';
 export { verificationRecord, keyFingerprint } from './certificate.js';

@@ -9,7 +9,7 @@ import { createTestContext, resolveConfig } from '@ferry/sdk/testkit';
 import { canonicalize } from '@ferry/archive';
 import redact from '@ferry/processor-redact';
 import { startS3Peer, type S3Peer } from '@ferry/exporter-s3/testing';
-import { readVerifySecret, renderReport, verifyArchive } from './index.js';
+import { readVerifySecret, renderHtml, renderReport, verificationRecord, verifyArchive } from './index.js';
 import { archiveWriter, chain, chainV1, chainV2, events, ingest, type ArchiveWriter } from './testing/archive.js';
 
 let archive: ArchiveWriter;
@@ -98,6 +98,9 @@ describe('verifyArchive on a directory', () => {
     expect(renderReport(report)).toContain(
       `AWAITING SEAL: records 11–16 (${keys[1]}:1 to ${keys[1]}:6): the rest of their block is not in the archive — not yet written (an export in flight: check again) or cut off; not counted as verified`,
     );
+    const page = renderHtml(verificationRecord(report, { checkedAt: new Date(), ferryVersion: 'test', secret: undefined }));
+    expect(page).toContain("16 records in 2 objects; 1 writer; 6 records at the end await their block&#39;s seal (not yet written, or cut off) and are not counted as verified.");
+    expect(page).toContain('<td data-field="unsealed" data-count="1">');
     // The rest of the block arrives: every record is then verified.
     const [rest] = linked(chain('w1'), [10, 10]).slice(1);
     await archive.write([rest!.slice(6)]);
