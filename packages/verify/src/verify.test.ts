@@ -77,6 +77,21 @@ describe('verifyArchive on a directory', () => {
     });
   });
 
+  it('verifies records that carry an upstream Ferry\'s envelope (a tiered setup), members and seals alike', async () => {
+    const edge = chain('edge-1');
+    const fromEdge = ingest([edge], events(20)); // the edge's records, as the core's receiver decodes them
+    const core = chain('core-1');
+    const keys = await archive.write([ingest([core], fromEdge)]);
+    const lines = await archive.lines(keys[0]!);
+    expect(lines[0]).toMatch(/,"ferry":\{"v":3,"writer":"core-1","seq":1,"upstream":\{"v":3,"writer":"edge-1","seq":1\}\}\}$/);
+    expect(lines[15]).toMatch(/,"prev":"0{64}","upstream":\{"v":3,"writer":"edge-1","seq":16,"alg":"sha256","first":1,"prev":"0{64}","hash":"[0-9a-f]{64}"\},"hash":"[0-9a-f]{64}"\}\}$/);
+    const report = await verifyArchive(archive.dir);
+    expect(report).toMatchObject({ ok: true, records: 20 });
+    expect(report.writers.map((w) => [w.writer, w.verified])).toEqual([['core-1', 20]]);
+    await archive.edit(keys[0]!, (lines) => lines.map((l, i) => (i === 3 ? l.replace('"writer":"edge-1","seq":4', '"writer":"edge-1","seq":5') : l)));
+    expect((await verifyArchive(archive.dir)).writers[0]?.broken).toMatchObject({ kind: 'modified', seq: 1, line: 1 });
+  });
+
   it('verifies blocks of large events, which end early at about 1 MiB of text, and finds a change in one', async () => {
     // 150,000 two-byte characters each: the fourth record brings the block past 1 MiB and seals it.
     const large = events(5).map((e) => ({ ...e, data: { ...e.data, blob: 'é'.repeat(150_000) } }));
