@@ -244,6 +244,15 @@ describe('verifyArchive on a directory', () => {
     expect(strict.missingWriters).toEqual(['north']);
   });
 
+  it('follows two writers whose blocks interleave line by line in one object (two pipelines sharing an exporter)', async () => {
+    const [east, west] = [ingest([chain('east')], events(30)), ingest([chain('west')], events(30, 100))];
+    const mixed = east.flatMap((e, i) => [e, west[i]!]);
+    await archive.write([mixed.slice(0, 25), mixed.slice(25)]);
+    const report = await verifyArchive(archive.dir);
+    expect(report.ok).toBe(true);
+    expect(report.writers.map((w) => [w.writer, w.verified, w.unsealed.length])).toEqual([['east', 30, 0], ['west', 30, 0]]);
+  });
+
   it('checks HMAC chains with the secret, and fails clearly without it or with a wrong one', async () => {
     await archive.write(linked(chain('w1', SECRET), [5, 5]));
     expect((await verifyArchive(archive.dir, { secret: SECRET })).ok).toBe(true);
