@@ -104,3 +104,25 @@ describe('ferry verify --report', () => {
     expect(offPage).toEqual([]);
   });
 });
+
+describe('ferry verify --sealed', () => {
+  it('passes an archive whose last block still awaits its seal, listing those records, and fails it with --sealed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-sealed-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const archive = archiveWriter(join(dir, 'archive'));
+    const w = chain('w1', SECRET);
+    const [first, second] = [ingest([w], events(16)), ingest([w], events(16, 16))];
+    // The second call's block cut between two objects, the second of which is not written yet.
+    const keys = await archive.write([first, second.slice(0, 10)]);
+    const live = await ferry(['verify', join(dir, 'archive')], { env: { FERRY_VERIFY_SECRET: SECRET } });
+    expect(live.status).toBe(0);
+    expect(live.stdout).toContain(`AWAITING SEAL: records 17–26 (${keys[1]}:1 to ${keys[1]}:10)`);
+    expect(live.stdout).toContain('writer w1: 16 records verified (seq 1–26)');
+    const closed = await ferry(['verify', join(dir, 'archive'), '--sealed'], { env: { FERRY_VERIFY_SECRET: SECRET } });
+    expect(closed.status).toBe(1);
+    await archive.write([second.slice(10)]);
+    const whole = await ferry(['verify', join(dir, 'archive'), '--sealed'], { env: { FERRY_VERIFY_SECRET: SECRET } });
+    expect(whole.stdout).toContain('writer w1: 32 records verified (seq 1–32)');
+    expect(whole.status).toBe(0);
+  });
+});

@@ -65,6 +65,7 @@ program
   .option('--force-path-style', 'address the bucket as <endpoint>/<bucket>')
   .option('--json', 'print the report as JSON')
   .option('--report <file>', 'also write the report as a self-contained HTML page, for auditors')
+  .option('--sealed', 'fail when records at the end of a chain still await their block\'s seal (for an archive no collector writes to any more; without it they are listed, not counted as verified)')
   .action(async (source: string, options: VerifyCommandOptions) => exitWith((await import('./commands/verify.js')).verify(source, options)));
 
 program

@@ -14,6 +14,12 @@ export interface ChainCheckOptions {
   readonly allowMissingStart?: boolean | undefined;
   /** The writers expected; any other writer's records fail. */
   readonly writers?: readonly string[] | undefined;
+  /**
+   * Records at the end of a chain that await their block's seal fail the check, instead of
+   * being listed: for an archive no collector writes to any more, where the seal cannot be
+   * still on its way.
+   */
+  readonly requireSealed?: boolean | undefined;
 }
 
 interface WriterState {

@@ -116,10 +116,13 @@ describe('verifyArchive on a directory', () => {
     const page = renderHtml(verificationRecord(report, { checkedAt: new Date(), ferryVersion: 'test', secret: undefined }));
     expect(page).toContain("16 records in 2 objects; 1 writer; 6 records at the end await their block&#39;s seal (not yet written, or cut off) and are not counted as verified.");
     expect(page).toContain('<td data-field="unsealed" data-count="1">');
+    // An archive no collector writes to any more: the missing seal fails it.
+    expect((await verifyArchive(archive.dir, { requireSealed: true })).ok).toBe(false);
     // The rest of the block arrives: every record is then verified.
     const [rest] = linked(chain('w1'), [10, 10]).slice(1);
     await archive.write([rest!.slice(6)]);
     expect((await verifyArchive(archive.dir)).writers[0]).toMatchObject({ verified: 20, unsealed: [] });
+    expect((await verifyArchive(archive.dir, { requireSealed: true })).ok).toBe(true);
   });
 
   it('finds a deleted line as a missing record between the two lines around it', async () => {

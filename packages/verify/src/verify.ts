@@ -111,6 +111,6 @@ export async function verifyArchive(source: string, options: VerifyOptions = {})
     report.damagedCount === 0 &&
     report.unchained === 0 &&
     report.missingWriters.length === 0 &&
-    report.writers.every((w) => w.problemCount === 0 && w.gaps.length === 0);
+    report.writers.every((w) => w.problemCount === 0 && w.gaps.length === 0 && (options.requireSealed !== true || w.unsealed.length === 0));
   return report;
 }

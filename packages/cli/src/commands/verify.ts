@@ -12,6 +12,8 @@ export interface VerifyCommandOptions {
   readonly json?: boolean;
   /** Also write the report as a self-contained HTML page to this file. */
   readonly report?: string;
+  /** Records awaiting their block's seal fail the check (an archive no collector writes to any more). */
+  readonly sealed?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function verify(source: string, options: VerifyCommandOptions): Pro
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.forcePathStyle ? { forcePathStyle: true } : {}),
+    ...(options.sealed ? { requireSealed: true } : {}),
   });
   // When, by which Ferry and with which key (its fingerprint, never the key): for the JSON and the page.
   const record = verificationRecord(report, { checkedAt, ferryVersion: version, secret: secret || undefined });
