@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { MissingSecretError, type LinkHasher } from './chain.js';
+import { closingBrace, envelopeSeparator } from './byte-chain.js';
 import type { ChainAlgorithm } from './envelope.js';
 
 /**
@@ -66,11 +67,8 @@ export function memberTail(upstream?: string): string {
 
 /** Where a record's envelope starts: after the event's last member (no comma for an empty object). */
 function opening(text: string): string {
-  const end = text.lastIndexOf('}');
-  if (end < 0) throw new TypeError('a chained record must be a JSON object');
-  let i = end - 1;
-  while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
-  return text.slice(0, end) + (text.charCodeAt(i) === 0x7b ? '' : ',');
+  const end = closingBrace(text);
+  return text.slice(0, end) + envelopeSeparator(text, end);
 }
 
 /**

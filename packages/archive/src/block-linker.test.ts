@@ -3,17 +3,10 @@ import { blockLinker, createBlockHasher, memberTail, sealCovered, BLOCK_CHAIN_VE
 import { createLinkHasher } from './chain.js';
 import { GENESIS } from './envelope.js';
 import { BlockLinker } from './block-linker.js';
+import { LINKER_TEXTS, UPSTREAM_ENVELOPE } from './testing/linker-texts.js';
 
-const TEXTS = [
-  '{"id":"evt_1","type":"grant.created","data":{"n":12345678901234567890,"10":"x","2":"y"}}',
-  '{"id":"evt_2","data":{"who":"wrïter-東京-😀","esc":"\\u00e9é"}}',
-  '{"id":"evt_3","data":{}  }',
-  '{ }',
-  '{}',
-  `{"id":"evt_4","data":{"big":"${'€'.repeat(3000)}","ascii":"${'a'.repeat(90000)}"}}`,
-  '{"id":"evt_5","data":{"deep":[[[[{"a":[1,2,{"b":null}]}]]]]}}',
-];
-const UPSTREAM = '{"v":2,"writer":"edge-東","seq":4,"hash":"00"}';
+const TEXTS = LINKER_TEXTS;
+const UPSTREAM = UPSTREAM_ENVELOPE;
 
 describe('BlockLinker', () => {
   it.each([

@@ -1,6 +1,7 @@
 import { createByteHasher } from './chain.js';
 import { writeDigits } from './record-linker.js';
 import { blockForm } from './block-chain.js';
+import { closingBrace, envelopeSeparator } from './byte-chain.js';
 import type { ChainAlgorithm } from './envelope.js';
 
 const SEAL_HASH = Buffer.from(',"hash":"', 'latin1');
@@ -104,12 +105,8 @@ export class BlockLinker {
    * to and with seq's digits, at the end of the block; leaves `#at` after them.
    */
   #opening(text: string, seq: number, tail: string, extra: number): { body: string; separator: string; ascii: boolean } {
-    const end = text.lastIndexOf('}');
-    // Never reached by an event (every one is a JSON object); the writes below would start before the record.
-    if (end < 0) throw new TypeError('a chained record must be a JSON object');
-    let i = end - 1;
-    while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
-    const separator = text.charCodeAt(i) === 0x7b ? '' : ',';
+    const end = closingBrace(text);
+    const separator = envelopeSeparator(text, end);
     // A UTF-16 code unit is at most 3 bytes of UTF-8; seq and first at most 16 digits each.
     this.#ensure(3 * (text.length + tail.length) + this.#prefix.length + this.#sealMiddle.length + 2 * 16 + 64 + SEAL_HASH.length + 64 + 8 + extra);
     const buffer = this.#buffer;

@@ -51,11 +51,26 @@ export function recordTail(upstream?: string): string {
  * definition, for `byteLinker` (the reference RecordLinker is tested against).
  */
 function coveredText(text: string, seq: number, prev: string, form: RecordForm, tail: string): string {
+  const end = closingBrace(text);
+  return text.slice(0, end) + envelopeSeparator(text, end) + form.prefix + seq + form.middle + prev + tail;
+}
+
+/**
+ * Where a chained record's envelope goes, in every version since 2: the index of its text's
+ * closing brace. Never -1 for an event (every one is a JSON object): a text that is not one
+ * is refused, as the writes after it would start before the record.
+ */
+export function closingBrace(text: string): number {
   const end = text.lastIndexOf('}');
-  let i = end - 1;
+  if (end < 0) throw new TypeError('a chained record must be a JSON object');
+  return end;
+}
+
+/** What joins the envelope to the record's last member: a comma, or nothing in an empty object (`{ }`). */
+export function envelopeSeparator(text: string, closing: number): string {
+  let i = closing - 1;
   while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
-  const separator = text.charCodeAt(i) === 0x7b ? '' : ',';
-  return text.slice(0, end) + separator + form.prefix + seq + form.middle + prev + tail;
+  return text.charCodeAt(i) === 0x7b ? '' : ',';
 }
 
 /** The stored record: what its hash covers, then the hash as the envelope's last member. */

@@ -1,5 +1,5 @@
 import { createByteHasher } from './chain.js';
-import { recordForm, recordTail } from './byte-chain.js';
+import { closingBrace, envelopeSeparator, recordForm, recordTail } from './byte-chain.js';
 import type { ChainAlgorithm } from './envelope.js';
 
 const HASH_MEMBER_TEXT = ',"hash":"';
@@ -48,13 +48,8 @@ export class RecordLinker {
    * `recordTail(upstream)`.
    */
   link(text: string, seq: number, prev: string, tail = recordTail()): string {
-    const end = text.lastIndexOf('}');
-    // Never reached by an event (every one is a JSON object); the writes below would start
-    // before the buffer.
-    if (end < 0) throw new TypeError('a chained record must be a JSON object');
-    let i = end - 1;
-    while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
-    const separator = text.charCodeAt(i) === 0x7b ? '' : ',';
+    const end = closingBrace(text);
+    const separator = envelopeSeparator(text, end);
     // A UTF-16 code unit is at most 3 bytes of UTF-8; seq at most 16 digits.
     this.#ensure(3 * (text.length + tail.length) + this.#prefix.length + this.#middle.length + 16 + 64 + HASH_MEMBER.length + 64 + 3);
     const buffer = this.#buffer;

@@ -32,27 +32,11 @@ export function chain(writerId: string, secret?: string, storage = true): Proces
 export function chainV1(writerId: string, secret?: string): Processor {
   const alg: ChainAlgorithm = secret === undefined ? 'sha256' : 'hmac-sha256';
   const hasher = createLinkHasher(alg, secret);
-  let head = { seq: 0, hash: GENESIS };
-  let linked = head;
-  return {
-    process: (batch) => {
-      let { seq, hash } = head;
-      const out = batch.map((event) => {
-        const unhashed = { v: 1, writer: writerId, seq: ++seq, alg, prev: hash };
-        hash = hasher(recordText(event, linkText(unhashed)));
-        return { ...event, ferry: { ...unhashed, hash } };
-      });
-      linked = { seq, hash };
-      return out;
-    },
-    snapshot: () => {
-      head = linked;
-      return { writer: writerId, ...head };
-    },
-    restore: (state) => {
-      head = linked = state as { seq: number; hash: string };
-    },
-  };
+  return recordByRecord(writerId, (event, seq, prev) => {
+    const unhashed = { v: 1, writer: writerId, seq, alg, prev };
+    const hash = hasher(recordText(event, linkText(unhashed)));
+    return { record: { ...event, ferry: { ...unhashed, hash } }, hash };
+  });
 }
 
 /**
@@ -62,16 +46,26 @@ export function chainV1(writerId: string, secret?: string): Processor {
 export function chainV2(writerId: string, secret?: string): Processor {
   const alg: ChainAlgorithm = secret === undefined ? 'sha256' : 'hmac-sha256';
   const linker = new RecordLinker(writerId, alg, secret);
+  return recordByRecord(writerId, (event, seq, prev) => {
+    const line = linker.link(eventLine(event), seq, prev);
+    return { record: withText({ ...event, ferry: { v: 2, writer: writerId, seq, alg, prev, hash: linker.hash } }, line), hash: linker.hash };
+  });
+}
+
+/**
+ * A processor for the chains Ferry wrote before blocks, where each record links to the one
+ * before it: the head moves with the snapshot, as the integrity processor's does.
+ */
+function recordByRecord(writerId: string, link: (event: FerryEvent, seq: number, prev: string) => { record: FerryEvent; hash: string }): Processor {
   let head = { seq: 0, hash: GENESIS };
   let linked = head;
   return {
     process: (batch) => {
       let { seq, hash } = head;
       const out = batch.map((event) => {
-        const prev = hash;
-        const line = linker.link(eventLine(event), ++seq, prev);
-        hash = linker.hash;
-        return withText({ ...event, ferry: { v: 2, writer: writerId, seq, alg, prev, hash } }, line);
+        const made = link(event, ++seq, hash);
+        hash = made.hash;
+        return made.record;
       });
       linked = { seq, hash };
       return out;
