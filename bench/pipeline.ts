@@ -86,7 +86,7 @@ export async function bareLoop(events: number): Promise<WholeProcessRun> {
 }
 
 /** Ferry on Grantex SSE → [integrity →] batch → file, spawn to last event landed. */
-export async function ferryRun(events: number, options: { persistent: boolean; integrity?: boolean; telemetry?: { address: string | null }; whileRunning?: () => () => void }): Promise<WholeProcessRun> {
+export async function ferryRun(events: number, options: { persistent: boolean; integrity?: boolean; telemetry?: { address: string | null }; whileRunning?: () => () => void; bin?: string }): Promise<WholeProcessRun> {
   const chain = options.integrity ? { integrity: { writerId: 'bench', secret: 'bench-chain-secret-0123' } } : {};
   const generator = await startGenerator({ apiKey: 'k', mode: 'pull', total: events, seed: SEED, keepDelivered: false });
   const work = await scratch();
@@ -101,7 +101,7 @@ export async function ferryRun(events: number, options: { persistent: boolean; i
       service: { pipelines: { events: { receivers: ['grantex'], processors: [...Object.keys(chain), 'batch'], exporters: ['file'] } }, telemetry: { progress: 'always', ...options.telemetry } },
     });
     const spawnedMs = Date.now();
-    const run = runFerry(['run', '--config', config]);
+    const run = runFerry(['run', '--config', config], options.bin === undefined ? {} : { bin: options.bin });
     let readyMs = 0;
     // Work alongside the run (a scraper), from spawn to the last event, like everything timed here.
     const stopAlongside = options.whileRunning?.();

@@ -9,8 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startGenerator } from '@ferry/generator';
-import { ROOT } from '../test/support/ferry-process.js';
-import { scratch } from './support.js';
+import { binaryNodeFlags, FERRY_SCRIPT, scratch } from './support.js';
 
 interface ProfileNode {
   readonly id: number;
@@ -40,8 +39,7 @@ const config = await work.config({
       service: { pipelines: { events: { receivers: ['grantex'], processors: [...Object.keys(chain), 'batch'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
 });
 // As the binary's shebang runs it, plus the profiler (which NODE_OPTIONS may not carry).
-const bin = join(ROOT, 'node_modules', '@ferry', 'cli', 'bin', 'ferry.js');
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--max-old-space-size=384', bin, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profiles}`, ...binaryNodeFlags(), FERRY_SCRIPT, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
 const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 const done = `file: sent ${events.toLocaleString('en-US')}`;
 let stderr = '';

@@ -19,8 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { startGenerator } from '@ferry/generator';
-import { ROOT } from '../test/support/ferry-process.js';
-import { scratch } from './support.js';
+import { binaryNodeFlags, FERRY_SCRIPT, scratch } from './support.js';
 
 const events = Number(process.env.BENCH_EVENTS ?? 400_000);
 const flag = (name: string) => process.argv.includes(`--${name}`);
@@ -120,7 +119,7 @@ const result = bare
           exporters: { file: { directory: join(dir, 'archive') } },
           service: { pipelines: { events: { receivers: ['grantex'], processors: [...Object.keys(chain), 'batch'], exporters: ['file'] } }, telemetry: { progress: 'always' } },
         }));
-        return ['--max-old-space-size=384', join(ROOT, 'node_modules', '@ferry', 'cli', 'bin', 'ferry.js'), 'run', '--config', config];
+        return [...binaryNodeFlags(), FERRY_SCRIPT, 'run', '--config', config];
       },
       (stderr) => stderr.includes(`file: sent ${events.toLocaleString('en-US')}`),
     );
