@@ -67,22 +67,26 @@ function archiveBody(batch: Batch): Buffer {
  * and is then freed only by a full collection; a reused buffer is never garbage.
  */
 export function* archivePieces(batch: Batch, scratch: Buffer): Generator<Buffer, void, undefined> {
-  const lines = batch.lines;
-  const { sizes, stamped } = recordSizes(lines);
   let at = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const size = sizes[i] as number;
-    if (at + size > scratch.length && at > 0) {
-      yield scratch.subarray(0, at);
-      at = 0;
+  for (const line of batch.lines) {
+    const stamped = !hasEnvelope(line);
+    const extra = stamped ? STAMP.length : 1;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: a record that surely fits is written
+    // without measuring it first (measuring every line was a second pass over its text).
+    if (at + 3 * line.length + extra > scratch.length) {
+      const size = Buffer.byteLength(line) + extra;
+      if (at + size > scratch.length && at > 0) {
+        yield scratch.subarray(0, at);
+        at = 0;
+      }
+      if (size > scratch.length) {
+        const own = Buffer.allocUnsafe(size);
+        writeRecord(own, 0, line, stamped);
+        yield own;
+        continue;
+      }
     }
-    if (size > scratch.length) {
-      const own = Buffer.allocUnsafe(size);
-      writeRecord(own, 0, lines[i] as string, stamped[i] as boolean);
-      yield own;
-      continue;
-    }
-    at = writeRecord(scratch, at, lines[i] as string, stamped[i] as boolean);
+    at = writeRecord(scratch, at, line, stamped);
   }
   if (at > 0) yield scratch.subarray(0, at);
 }
