@@ -9,9 +9,10 @@
 import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { draft07CheckCode, DRAFT_07_CHECK_FILE } from '../packages/sdk/src/validation.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -102,4 +103,6 @@ for (const group of ['packages', 'plugins']) {
     if (existsSync(declarations)) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', declarations], { stdio: 'inherit' });
   }
 }
+// ajv's draft-07 meta-schema check as code, beside the SDK's (see draft07CheckCode).
+await writeFile(join(ROOT, 'packages', 'sdk', 'dist', DRAFT_07_CHECK_FILE), draft07CheckCode());
 process.stdout.write(`built ${files} files in ${Date.now() - started} ms (${relative(process.cwd(), ROOT) || '.'})\n`);

@@ -1,9 +1,13 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FilePath, Secret, StringEnum, Type } from './schema.js';
-import { compileConfigSchema, forgetCompiledSchemas } from './validation.js';
+import { compileConfigSchema, DRAFT_07_CHECK_FILE, draft07CheckCode, forgetCompiledSchemas, precompiledSchemaCheck } from './validation.js';
 import { SCHEMA_CACHE_ENTRIES, schemaCacheProblem, setSchemaCacheDirectory } from './validation-cache.js';
 
 // Every kind of check a config meets: formats, defaults, coercion of env strings, enums, patterns, secrets, nesting.
@@ -147,5 +151,64 @@ describe('compileConfigSchema with a cache of compiled validators', () => {
     const last = Type.Object({ [`option${SCHEMA_CACHE_ENTRIES + 4}`]: Type.Integer() });
     compileConfigSchema(last);
     expect((await readdir(dir)).filter((name) => name.endsWith('.cjs'))).toEqual(kept.filter((name) => name.endsWith('.cjs')));
+  });
+});
+
+describe("the build's draft-07 check of schemas", () => {
+  // Schemas ajv must refuse before compiling, and ones it must take (the composed config
+  // schema's own shape among them): the build's check and ajv's own must agree on each.
+  const invalid: object[] = [
+    { type: 'object', properties: { n: { type: 'integr' } } },
+    { type: 'object', required: 'name' },
+    { type: 'string', minLength: -1 },
+    { type: 'array', items: { enum: [] } },
+    { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', patternProperties: { '^a$': { type: 7 } } },
+  ];
+  const valid: object[] = [schema, { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', $defs: { a: { type: 'string' } }, properties: { a: { $ref: '#/$defs/a' } } }];
+
+  /** What ajv itself says of a schema (validateSchema on, as without the build's check). */
+  function ajvVerdict(input: object): string {
+    try {
+      new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false, verbose: true }).compile(structuredClone(input));
+      return 'ok';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  function ferryVerdict(input: object): string {
+    try {
+      compileConfigSchema(structuredClone(input));
+      return 'ok';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  it('is written by the build beside the SDK, and loads', () => {
+    const file = fileURLToPath(new URL(`../dist/${DRAFT_07_CHECK_FILE}`, import.meta.url));
+    expect(existsSync(file), `${file} (written by pnpm build)`).toBe(true);
+    const check = createRequire(import.meta.url)(file) as (schema: unknown) => boolean;
+    expect(check({ type: 'string' })).toBe(true);
+    expect(check({ type: 'strng' })).toBe(false);
+    // What compiling a config schema checks it with: the build's code, not ajv's meta-schema compiled anew.
+    expect(precompiledSchemaCheck(schema)).toBeTypeOf('function');
+    expect(precompiledSchemaCheck({ $schema: 'http://json-schema.org/draft-07/schema#' })).toBeTypeOf('function');
+    // A schema of another draft is left to ajv, which knows whether it can take it.
+    expect(precompiledSchemaCheck({ $schema: 'https://json-schema.org/draft/2020-12/schema' })).toBeUndefined();
+  });
+
+  it('refuses every schema ajv refuses, with ajv\'s message, and takes every one it takes', () => {
+    for (const input of invalid) {
+      const expected = ajvVerdict(input);
+      expect(expected, JSON.stringify(input)).toMatch(/^schema is invalid: /);
+      expect(ferryVerdict(input), JSON.stringify(input)).toBe(expected);
+    }
+    for (const input of valid) expect(ferryVerdict(input), JSON.stringify(input)).toBe('ok');
+  });
+
+  it('is the code ajv generates today, so it cannot fall behind an ajv upgrade', async () => {
+    const built = await readFile(new URL(`../dist/${DRAFT_07_CHECK_FILE}`, import.meta.url), 'utf8');
+    expect(built).toBe(draft07CheckCode());
   });
 });
