@@ -52,6 +52,8 @@ export type UnhashedLink = Omit<ChainLink, 'hash'>;
 const MEMBER = `"${ENVELOPE_FIELD}":`;
 /** The member's name and colon without the opening quote: `,"ferry":` contains it. */
 const NAME_TAIL = MEMBER.slice(1);
+const QUOTE = 0x22;
+const COMMA = 0x2c;
 
 /**
  * Whether a record's JSON text (as JSON.stringify writes it) has Ferry's envelope as a
@@ -63,14 +65,18 @@ const NAME_TAIL = MEMBER.slice(1);
  */
 export function hasEnvelope(line: string): boolean {
   if (line.startsWith(`{${MEMBER}`)) return true;
-  // Most records have no such member at all: a forward search for a pattern that starts with
-  // a letter skips to its rare first character, about a quarter of the backward search's
-  // cost, which runs only when it is there.
-  if (line.indexOf(NAME_TAIL) === -1) return false;
-  const at = line.lastIndexOf(`,${MEMBER}`);
-  if (at === -1) return false;
-  const end = valueEnd(line, at + 1 + MEMBER.length);
-  if (end === line.length - 1 && line.charCodeAt(end) === 0x7d) return true;
+  // Searched forward by its name without the quote (a pattern that starts with a letter skips
+  // to its rare first character; one that starts with a quote, the commonest character of a
+  // JSON line, ran about four times slower), and each place it is found checked in place: a
+  // backward search from the end (lastIndexOf) cost as much again on every chained record.
+  let member = false;
+  for (let at = line.indexOf(NAME_TAIL); at !== -1; at = line.indexOf(NAME_TAIL, at + NAME_TAIL.length)) {
+    if (at < 2 || line.charCodeAt(at - 1) !== QUOTE || line.charCodeAt(at - 2) !== COMMA) continue;
+    member = true;
+    const end = valueEnd(line, at + NAME_TAIL.length);
+    if (end === line.length - 1 && line.charCodeAt(end) === 0x7d) return true;
+  }
+  if (!member) return false;
   try {
     const record = JSON.parse(line) as Record<string, unknown>;
     return typeof record === 'object' && record !== null && Object.hasOwn(record, ENVELOPE_FIELD);
