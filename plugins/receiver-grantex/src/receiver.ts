@@ -112,7 +112,7 @@ export class GrantexReceiver {
       this.#gaps.subscribed(startedAt, streamUrl(config));
       this.#recent.reconnected();
       const decoder = new SseDecoder(config.maxEventBytes);
-      const handoff = new Handoff((events) => this.#ctx.next.consume(events));
+      const handoff = new Handoff((texts) => this.#decode(texts), (events) => this.#ctx.next.consume(events));
       const reader = response.body.getReader();
       try {
         for (;;) {
@@ -128,7 +128,7 @@ export class GrantexReceiver {
           if (oversized) this.#malformed(`an event larger than maxEventBytes (${config.maxEventBytes})`, '');
           if (decoder.retryMs !== undefined) this.#retryFloorMs = decoder.retryMs;
           if (decoder.lastEventId !== undefined) this.#lastEventId = decoder.lastEventId;
-          handoff.push(this.#decode(messages), value.byteLength);
+          handoff.push(messages.map(dataOf), value.byteLength);
         }
       } finally {
         clearTimeout(timer);
@@ -165,19 +165,20 @@ export class GrantexReceiver {
     return { kind: 'stop' };
   }
 
-  #decode(messages: readonly { data: string }[]): FerryEvent[] {
+  /** Decodes the events of one hand-over (see Handoff): checked, and replays of a reconnect dropped. */
+  #decode(texts: readonly string[]): FerryEvent[] {
     const events: FerryEvent[] = [];
-    for (const message of messages) {
+    for (const data of texts) {
       // The parser bounds what it buffers across chunks; an event that came whole in one chunk is checked here.
       // A UTF-16 unit is at most 3 bytes of UTF-8, so only a long text needs measuring (1% of the hot path).
       const max = this.#ctx.config.maxEventBytes;
-      if (message.data.length * 3 > max && Buffer.byteLength(message.data) > max) {
-        this.#malformed(`an event larger than maxEventBytes (${this.#ctx.config.maxEventBytes})`, message.data);
+      if (data.length * 3 > max && Buffer.byteLength(data) > max) {
+        this.#malformed(`an event larger than maxEventBytes (${this.#ctx.config.maxEventBytes})`, data);
         continue;
       }
-      const decoded = decodeEvent(message.data);
+      const decoded = decodeEvent(data);
       if (!decoded.ok) {
-        this.#malformed(decoded.problem, message.data);
+        this.#malformed(decoded.problem, data);
         continue;
       }
       if (this.#recent.add(decoded.event.id)) events.push(decoded.event);
@@ -195,6 +196,10 @@ export class GrantexReceiver {
     this.#malformedLoggedAt = now;
     this.#malformedSince = 0;
   }
+}
+
+function dataOf(message: { readonly data: string }): string {
+  return message.data;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
