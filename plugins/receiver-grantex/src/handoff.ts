@@ -35,17 +35,24 @@ export class Handoff {
 
   async #pump(): Promise<void> {
     try {
-      while (this.#texts.length > 0) {
-        const texts = this.#texts;
-        this.#texts = [];
-        this.#bytes = 0;
-        await this.#consume(this.#decode(texts));
-      }
+      while (this.#texts.length > 0) await this.#handOver();
     } catch (error) {
       this.#failure = error;
     } finally {
       this.#running = undefined;
     }
+  }
+
+  /**
+   * Decodes and hands on what waits. Not in #pump's frame: a suspended async function keeps
+   * what its frame held, and the events would then live until the pipeline has made them
+   * durable rather than only until it has their lines.
+   */
+  #handOver(): Promise<void> {
+    const texts = this.#texts;
+    this.#texts = [];
+    this.#bytes = 0;
+    return this.#consume(this.#decode(texts));
   }
 
   async room(): Promise<void> {

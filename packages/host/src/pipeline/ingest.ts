@@ -17,6 +17,20 @@ export interface IngestProcessor {
   readonly recorder: ComponentRecorder;
 }
 
+/** One call's append, issued: its stored lines (after every processor), and when they are durable. */
+interface Ingested {
+  readonly durable: Promise<void>;
+  readonly stored: readonly string[];
+}
+
+const NOTHING_STORED: Ingested = { durable: Promise.resolve(), stored: [] };
+
+function ignore(): void {}
+
+function waitDurable({ durable, stored }: Ingested): Promise<readonly string[]> {
+  return durable.then(() => stored);
+}
+
 /** Rough bytes of events not yet serialized, for a quick room check. */
 const ESTIMATED_EVENT_BYTES = 512;
 
@@ -85,31 +99,41 @@ export class PipelineIngest {
       if (roomless) this.pushBack.refused();
       if (roomless || this.#queued > 0) return Promise.reject(new BackpressureError(`pipeline "${this.name}" is full`, 1000));
     }
-    let durable: Promise<void> = Promise.resolve();
-    let stored: readonly string[] = [];
     this.#queued++;
-    const issued = this.#tail.then(async () => {
-      const kept = await this.#process(events);
-      if (kept.length === 0) return;
-      // Each event's own text when it has one (as the source sent it): never re-encoded.
-      const lines = kept.map(eventLine);
-      // Measured as the log counts them (UTF-8), so the log never holds more than its bound.
-      const sized = lineSizes(lines);
-      const room = this.#log.room(sized.bytes);
-      await this.#unlessClosing(this.#log.hasRoom(sized.bytes) ? room : this.pushBack.during(room));
-      for (let full = this.#exporters.find((e) => e.full()); full !== undefined; full = this.#exporters.find((e) => e.full())) {
-        await this.#unlessClosing(this.pushBack.during(full.space()));
-      }
-      if (this.#closed) throw new ShutdownError(`pipeline "${this.name}" is shutting down`);
-      durable = this.#log.append(kept, lines, this.#snapshot(), sized);
-      stored = lines;
-      this.#appended += kept.length;
-    });
-    const settled = issued.finally(() => {
-      this.#queued--;
-    });
-    this.#tail = settled.catch(() => undefined);
-    return settled.then(() => durable).then(() => stored);
+    // The call's events are held only until their append is issued, not while it is made
+    // durable: no closure of this scope holds them (one would keep the whole scope), so
+    // they die young instead of being promoted to V8's old generation while the disk syncs.
+    const issued = this.#tail.then(this.#ingestLater(events));
+    const settled = issued.finally(this.#callDone);
+    this.#tail = settled.catch(ignore);
+    return settled.then(waitDurable);
+  }
+
+  #ingestLater(events: readonly FerryEvent[]): () => Promise<Ingested> {
+    return () => this.#ingest(events);
+  }
+
+  readonly #callDone = (): void => {
+    this.#queued--;
+  };
+
+  /** Processes one call's events, waits for room and issues their append: what is stored, and when it is durable. */
+  async #ingest(events: readonly FerryEvent[]): Promise<Ingested> {
+    const kept = await this.#process(events);
+    if (kept.length === 0) return NOTHING_STORED;
+    // Each event's own text when it has one (as the source sent it): never re-encoded.
+    const lines = kept.map(eventLine);
+    // Measured as the log counts them (UTF-8), so the log never holds more than its bound.
+    const sized = lineSizes(lines);
+    const room = this.#log.room(sized.bytes);
+    await this.#unlessClosing(this.#log.hasRoom(sized.bytes) ? room : this.pushBack.during(room));
+    for (let full = this.#exporters.find((e) => e.full()); full !== undefined; full = this.#exporters.find((e) => e.full())) {
+      await this.#unlessClosing(this.pushBack.during(full.space()));
+    }
+    if (this.#closed) throw new ShutdownError(`pipeline "${this.name}" is shutting down`);
+    const durable = this.#log.append(kept, lines, this.#snapshot(), sized);
+    this.#appended += kept.length;
+    return { durable, stored: lines };
   }
 
   #hasRoom(bytes: number): boolean {

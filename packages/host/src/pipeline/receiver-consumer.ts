@@ -15,17 +15,26 @@ export class ReceiverConsumer implements EventConsumer {
     this.#recorder = recorder;
   }
 
-  async consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<void> {
-    if (events.length === 0) return;
-    let stored: ReadonlyArray<readonly string[]>;
+  consume(events: readonly FerryEvent[], options?: ConsumeOptions): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    const stored = this.#targets.length === 1 ? (this.#targets[0] as PipelineIngest).consume(events, options).then(alone) : Promise.all(this.#targets.map((target) => target.consume(events, options)));
+    // Only the count waits for the append to be durable, not the events (see PipelineIngest.consume).
+    return this.#count(stored, events.length);
+  }
+
+  async #count(stored: Promise<ReadonlyArray<readonly string[]>>, events: number): Promise<void> {
+    let lines: ReadonlyArray<readonly string[]>;
     try {
-      if (this.#targets.length === 1) stored = [await (this.#targets[0] as PipelineIngest).consume(events, options)];
-      else stored = await Promise.all(this.#targets.map((target) => target.consume(events, options)));
+      lines = await stored;
     } catch (error) {
-      this.#recorder.add('refused', events.length);
+      this.#recorder.add('refused', events);
       throw error;
     }
-    this.#recorder.add('accepted', events.length);
-    if (this.#recorder.tapped) this.#targets.forEach((target, i) => this.#recorder.tap(target.name, stored[i] ?? []));
+    this.#recorder.add('accepted', events);
+    if (this.#recorder.tapped) this.#targets.forEach((target, i) => this.#recorder.tap(target.name, lines[i] ?? []));
   }
+}
+
+function alone(lines: readonly string[]): ReadonlyArray<readonly string[]> {
+  return [lines];
 }
