@@ -35,6 +35,11 @@ export class ExporterGate {
     this.#limit = maxInFlight;
   }
 
+  /** The destination is taking traffic: nothing has lowered the limit, no pause was asked for, failures are isolated. */
+  get steady(): boolean {
+    return this.#limit === this.#max && this.#pausedUntil <= Date.now() && this.#failureRate() <= FAILURE_RATE_LIMIT;
+  }
+
   /** Requests under way now. */
   get inFlight(): number {
     return this.#inFlight;

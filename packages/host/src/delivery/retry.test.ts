@@ -68,6 +68,45 @@ describe('deliverWithRetry, under a fake clock', () => {
     expect(tally).toEqual({ delivered: 3, deadLettered: 0 });
   });
 
+  it('tries an isolated failure again at once while its batch holds the pipeline up, for the first two retries only', async () => {
+    const exporter = scripted([fail(), fail(), fail()]);
+    let asked = 0;
+    const holdsUpPipeline = async () => {
+      asked++;
+    };
+    const done = deliverWithRetry(createBatch({ lines: lines(2) }), { delivered: 0, deadLettered: 0 }, deps(exporter, { holdsUpPipeline }));
+    await vi.runAllTimersAsync();
+    expect(await done).toBe(true);
+    // Two retries at once; the third waits its backoff (400 ms, jittered down to 200).
+    expect(exporter.calls.map((c) => c.at)).toEqual([0, 0, 0, 200]);
+    expect(asked).toBe(2);
+  });
+
+  it('does not hurry a retry the destination asked to wait for, nor one against a destination that is pushing back', async () => {
+    let asked = 0;
+    const holdsUpPipeline = async () => {
+      asked++;
+    };
+    const slowDown = scripted([
+      async () => {
+        throw new RetryableError('slow down', { retryAfterMs: 3000 });
+      },
+    ]);
+    const first = deliverWithRetry(createBatch({ lines: lines(1) }), { delivered: 0, deadLettered: 0 }, deps(slowDown, { holdsUpPipeline }));
+    await vi.runAllTimersAsync();
+    await first;
+    expect(slowDown.calls.map((c) => c.at)).toEqual([0, 3000]);
+    // A gate that saw push-back (a 429 on another batch) has lowered its limit: the destination is not steady.
+    const gate = new ExporterGate(4);
+    gate.failed(true, undefined);
+    const failing = scripted([fail()]);
+    const second = deliverWithRetry(createBatch({ lines: lines(1) }), { delivered: 0, deadLettered: 0 }, deps(failing, { holdsUpPipeline, gate }));
+    await vi.runAllTimersAsync();
+    await second;
+    expect(failing.calls.map((c) => c.at)).toEqual([3000, 3050]);
+    expect(asked).toBe(0);
+  });
+
   it('waits at least what Retry-After asked for', async () => {
     const exporter = scripted([
       async () => {

@@ -6,6 +6,7 @@ import { eventually, makeEvents } from '../testing/fixtures.js';
 import { LoggedDeadLetters } from './dead-letters.js';
 import { ExporterGate } from './gate.js';
 import { ExporterRunner } from './runner.js';
+import { PushBack } from '../pipeline/push-back.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
@@ -32,7 +33,7 @@ function destination(fail: (batch: Batch, attempt: number) => Error | undefined)
   return { exporter, log, timeline, peak: () => peak };
 }
 
-async function run(exporter: Exporter, events: number, retry = { initialIntervalMs: 20, maxIntervalMs: 40, multiplier: 2, maxElapsedMs: 0 }) {
+async function run(exporter: Exporter, events: number, retry = { initialIntervalMs: 20, maxIntervalMs: 40, multiplier: 2, maxElapsedMs: 0 }, pushBack?: PushBack) {
   const log = new MemoryLog({ maxBytes: 64 * 1024 * 1024 });
   const cursor = log.cursor('x');
   const runner = new ExporterRunner({
@@ -48,6 +49,7 @@ async function run(exporter: Exporter, events: number, retry = { initialInterval
     recorder: new Telemetry().component('exporter', 'x', 'events'),
     logger: quiet,
     deadLetters: new LoggedDeadLetters(quiet),
+    ...(pushBack === undefined ? {} : { pushBack }),
   });
   runner.start();
   const all = makeEvents(events);
@@ -81,6 +83,18 @@ describe('the exporter runner', () => {
     expect(Math.max(...startsWhileWaiting.map((e) => e.concurrent))).toBe(4);
     expect(cursor.committed).toBe(300);
     expect(cursor.ledger).toMatchObject({ delivered: 300, deadLettered: 0 });
+  });
+
+  it('tries the oldest batch again at once after an isolated 500 while receivers wait for room, instead of after its backoff', async () => {
+    // Receivers wait for room for good: only commits would give it back, and the failed batch holds every commit up.
+    const pushBack = new PushBack();
+    void pushBack.during(new Promise<void>(() => undefined));
+    const d = destination((batch, attempt) => (batch.events[0]!.id === 'evt_00000000' && attempt === 1 ? new RetryableError('500 Internal Server Error') : undefined));
+    // A backoff of a minute: the run ends within `eventually`'s deadline only if the retry is not made to wait it.
+    const cursor = await run(d.exporter, 100, { initialIntervalMs: 60_000, maxIntervalMs: 60_000, multiplier: 1, maxElapsedMs: 0 }, pushBack);
+    expect(d.log.filter((r) => r.first === 'evt_00000000').map((r) => r.ok)).toEqual([false, true]);
+    expect(cursor.committed).toBe(100);
+    expect(cursor.ledger).toMatchObject({ delivered: 100, deadLettered: 0 });
   });
 
   it('drops to one request at a time while the destination answers 429, then grows back', async () => {

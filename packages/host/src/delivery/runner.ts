@@ -6,7 +6,7 @@ import { Signal } from '../util/signal.js';
 import type { ComponentRecorder } from '../telemetry/metrics.js';
 import { BatchCutter } from './batch-cutter.js';
 import type { Books } from './books.js';
-import { CommitWindow } from './commit-window.js';
+import { CommitWindow, type WindowEntry } from './commit-window.js';
 import type { DeadLetterSink } from './dead-letters.js';
 import type { ConfigHold } from './config-hold.js';
 import type { ExporterGate } from './gate.js';
@@ -15,6 +15,9 @@ import type { DeliveryOptions } from './policy.js';
 import { deliverWithRetry, type Tally } from './retry.js';
 import { oldestPending, type OldestPending } from './lag.js';
 import { wait } from './wait.js';
+
+/** How often a batch waiting to retry looks again whether it holds the pipeline up, short of a settle or a push waking it. */
+const HOLD_UP_RECHECK_MS = 1000;
 
 export { booksBalance, type Books } from './books.js';
 
@@ -222,6 +225,7 @@ export class ExporterRunner {
         deadLetter: (b, reason, tally) => this.#deadLetter(b, reason, tally),
         ...(this.#o.hold === undefined ? {} : { hold: this.#o.hold }),
         retiring: this.#noMoreBatches.signal,
+        ...(this.#o.pushBack === undefined ? {} : { holdsUpPipeline: (done: AbortSignal) => this.#holdsUpPipeline(entry, this.#o.pushBack as PushBackView, done) }),
       });
     } catch (error) {
       this.#o.logger.error('delivery of a batch failed unexpectedly; it stays queued', { error: (error as Error).message });
@@ -229,6 +233,14 @@ export class ExporterRunner {
       this.#heldEvents -= slice.lines.length;
       this.#window.settle(entry, finished);
       this.#onSettled();
+    }
+  }
+
+  /** Resolves once `entry` is the oldest batch not finished while receivers wait for room (see RetryDeps.holdsUpPipeline). */
+  async #holdsUpPipeline(entry: WindowEntry, pushBack: PushBackView, done: AbortSignal): Promise<void> {
+    while (!done.aborted && !(pushBack.waiting && this.#window.front === entry)) {
+      // The front moves when a batch settles; receivers begin to wait with a push.
+      await wait(HOLD_UP_RECHECK_MS, done, Promise.race([pushBack.next(), this.#settled.wait()]));
     }
   }
 
