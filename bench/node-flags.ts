@@ -6,8 +6,11 @@
  * the flags in the binary's shebang. Each argument is one set of flags, run as
  * `node <flags> ferry.js`; "shipped" stands for the shebang's own.
  *
- *   pnpm tsx bench/node-flags.ts shipped "--max-old-space-size=384" [--persistent]
+ *   pnpm tsx bench/node-flags.ts shipped "--max-old-space-size=384" [--persistent] [--integrity]
  *   (BENCH_EVENTS, default 400,000; BENCH_RUNS rounds, default 4)
+ *
+ * With --integrity, each round also runs every flag set with an HMAC chain (persistence on,
+ * as `pnpm bench` measures the chain's cost), and each set's cost of the chain is printed.
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,8 +20,9 @@ import { binaryNodeFlags, FERRY_SCRIPT } from './support.js';
 
 const events = Number(process.env.BENCH_EVENTS ?? 400_000);
 const rounds = Number(process.env.BENCH_RUNS ?? 4);
-const persistent = process.argv.includes('--persistent');
-const sets = process.argv.slice(2).filter((arg) => arg !== '--persistent');
+const chained = process.argv.includes('--integrity');
+const persistent = chained || process.argv.includes('--persistent');
+const sets = process.argv.slice(2).filter((arg) => arg !== '--persistent' && arg !== '--integrity');
 if (sets.length === 0) sets.push('shipped');
 
 const dir = await mkdtemp(join(tmpdir(), 'ferry-flags-'));
@@ -37,10 +41,14 @@ const perEvent = (run: WholeProcessRun) => (run.cpuSeconds * 1e6) / events;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const bare: WholeProcessRun[] = [];
 const ferry: WholeProcessRun[][] = bins.map(() => []);
+const withChain: WholeProcessRun[][] = bins.map(() => []);
 try {
   for (let round = 0; round < rounds; round++) {
     bare.push(await bareLoop(events));
-    for (const [i, { bin }] of bins.entries()) (ferry[i] as WholeProcessRun[]).push(await ferryRun(events, { persistent, bin }));
+    for (const [i, { bin }] of bins.entries()) {
+      (ferry[i] as WholeProcessRun[]).push(await ferryRun(events, { persistent, bin }));
+      if (chained) (withChain[i] as WholeProcessRun[]).push(await ferryRun(events, { persistent, integrity: true, bin }));
+    }
     process.stderr.write(`round ${round + 1} of ${rounds} done\n`);
   }
 } finally {
@@ -55,4 +63,12 @@ for (const [i, { name }] of bins.entries()) {
   const runs = ferry[i] as WholeProcessRun[];
   const ratios = runs.map((run, r) => run.cpuSeconds / (bare[r] as WholeProcessRun).cpuSeconds);
   process.stdout.write(`| ${name} | ${median(runs.map(perEvent)).toFixed(2)} µs | ${median(ratios).toFixed(2)}× (${ratios.map((x) => x.toFixed(2)).join(', ')}) | ${runs.map(mb).join(', ')} MB |\n`);
+}
+if (chained) {
+  process.stdout.write('\n| Run | Events/s without the chain / with it (medians) | Cost of the chain | Peak RSS with it |\n| --- | --- | --- | --- |\n');
+  for (const [i, { name }] of bins.entries()) {
+    const plain = median((ferry[i] as WholeProcessRun[]).map((run) => run.perSecond));
+    const chain = median((withChain[i] as WholeProcessRun[]).map((run) => run.perSecond));
+    process.stdout.write(`| ${name} | ${Math.round(plain).toLocaleString('en-US')} / ${Math.round(chain).toLocaleString('en-US')} | ${(100 * (1 - chain / plain)).toFixed(1)}% | ${(withChain[i] as WholeProcessRun[]).map(mb).join(', ')} MB |\n`);
+  }
 }
