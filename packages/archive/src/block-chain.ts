@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { MissingSecretError, type LinkHasher } from './chain.js';
-import { closingBrace, envelopeSeparator } from './byte-chain.js';
+import { closingBrace, envelopeSeparator, HASH_MEMBER, HASH_TAIL_LENGTH, HEX64 } from './byte-chain.js';
 import type { ChainAlgorithm } from './envelope.js';
 
 /**
@@ -43,10 +43,8 @@ export const BLOCK_RECORDS = 100;
  */
 export const BLOCK_BYTES = 1024 * 1024;
 
-const HASH_MEMBER = ',"hash":"';
-/** `,"hash":"` + 64 hex digits + `"}}`: the fixed tail of every seal. */
-export const SEAL_TAIL_LENGTH = HASH_MEMBER.length + 64 + 3;
-const HEX64 = /^[0-9a-f]{64}$/;
+/** `,"hash":"` + 64 hex digits + `"}}`: the fixed tail of every seal (as of a version-2 record). */
+export const SEAL_TAIL_LENGTH = HASH_TAIL_LENGTH;
 
 /** The constant pieces of one writer's envelopes, serialized once per writer. */
 export interface BlockForm {

@@ -1,10 +1,10 @@
 import { createByteHasher } from './chain.js';
 import { writeDigits } from './record-linker.js';
 import { blockForm } from './block-chain.js';
-import { closingBrace, envelopeSeparator } from './byte-chain.js';
+import { closingBrace, envelopeSeparator, HASH_MEMBER } from './byte-chain.js';
 import type { ChainAlgorithm } from './envelope.js';
 
-const SEAL_HASH = Buffer.from(',"hash":"', 'latin1');
+const SEAL_HASH = Buffer.from(HASH_MEMBER, 'latin1');
 const PREV = Buffer.from(',"prev":"', 'latin1');
 
 /**
@@ -80,7 +80,7 @@ export class BlockLinker {
     this.hash = hash;
     this.#at = 0;
     if (!(ascii && tailAscii && this.#asciiForm)) {
-      return `${body.slice(0, -1)}${separator}${this.#prefixText}${seq}${this.#sealMiddleText}${first},"prev":"${prev}"${tail}${SEAL_HASH.toString('latin1')}${hash}"}}`;
+      return `${body.slice(0, -1)}${separator}${this.#prefixText}${seq}${this.#sealMiddleText}${first},"prev":"${prev}"${tail}${HASH_MEMBER}${hash}"}}`;
     }
     at += SEAL_HASH.copy(buffer, at);
     at += buffer.write(hash, at, 'latin1');

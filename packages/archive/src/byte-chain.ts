@@ -21,10 +21,11 @@ import type { LinkHasher } from './chain.js';
  */
 export const BYTE_CHAIN_VERSION = 2;
 
-const HASH_MEMBER = ',"hash":"';
-/** `,"hash":"` + 64 hex digits + `"}}`: the fixed tail of every version-2 chained record. */
+/** The member a hashed record (a version-2 record, a version-3 seal) ends with, before its hash and `"}}`. */
+export const HASH_MEMBER = ',"hash":"';
+/** `,"hash":"` + 64 hex digits + `"}}`: the fixed tail of every version-2 chained record and version-3 seal. */
 export const HASH_TAIL_LENGTH = HASH_MEMBER.length + 64 + 3;
-const HEX64 = /^[0-9a-f]{64}$/;
+export const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
  * The writer's constant pieces of every envelope: what comes before a record's seq and what

@@ -5,7 +5,7 @@ export { ENVELOPE_VERSION, ENVELOPE_FIELD, OBJECT_METADATA, GENESIS, hasEnvelope
 export type { ChainLink, ChainAlgorithm, UnhashedLink } from './envelope.js';
 export { canonicalize, linkText, linkTextWriter, recordText, linkHash, linkOf, storedRecordText, createLinkHasher, createByteHasher, MissingSecretError } from './chain.js';
 export type { LinkHasher } from './chain.js';
-export { byteLinker, recordTail, byteChainCovered, BYTE_CHAIN_VERSION, HASH_TAIL_LENGTH } from './byte-chain.js';
+export { byteLinker, recordTail, byteChainCovered, BYTE_CHAIN_VERSION, HASH_MEMBER, HASH_TAIL_LENGTH } from './byte-chain.js';
 export type { ByteLink } from './byte-chain.js';
 export { RecordLinker } from './record-linker.js';
 export { blockLinker, blockForm, memberTail, sealCovered, createBlockHasher, BLOCK_CHAIN_VERSION, BLOCK_RECORDS, BLOCK_BYTES, SEAL_TAIL_LENGTH } from './block-chain.js';

@@ -1,8 +1,7 @@
 import { createByteHasher } from './chain.js';
-import { closingBrace, envelopeSeparator, recordForm, recordTail } from './byte-chain.js';
+import { closingBrace, envelopeSeparator, HASH_MEMBER as HASH_MEMBER_TEXT, recordForm, recordTail } from './byte-chain.js';
 import type { ChainAlgorithm } from './envelope.js';
 
-const HASH_MEMBER_TEXT = ',"hash":"';
 const HASH_MEMBER = Buffer.from(HASH_MEMBER_TEXT, 'latin1');
 
 /**

@@ -1,5 +1,5 @@
 import { hash as oneShotHash } from 'node:crypto';
-import { BLOCK_CHAIN_VERSION, BYTE_CHAIN_VERSION, createByteHasher, createLinkHasher, ENVELOPE_FIELD, ENVELOPE_VERSION, linkOf, MissingSecretError, sealCovered, type ChainAlgorithm, type LinkHasher } from '@ferry/archive';
+import { BLOCK_CHAIN_VERSION, BYTE_CHAIN_VERSION, createByteHasher, createLinkHasher, ENVELOPE_FIELD, HASH_MEMBER as HASH_MEMBER_TEXT, HASH_TAIL_LENGTH, ENVELOPE_VERSION, linkOf, MissingSecretError, sealCovered, type ChainAlgorithm, type LinkHasher } from '@ferry/archive';
 import { coveredText } from './chain-check.js';
 import { duplicateName } from './strict-json.js';
 
@@ -99,9 +99,9 @@ export class Hashers {
 }
 
 const ENVELOPE_MEMBER = Buffer.from(',"ferry":');
-const HASH_MEMBER = Buffer.from(',"hash":"');
+const HASH_MEMBER = Buffer.from(HASH_MEMBER_TEXT);
 const CREATED_AT = Buffer.from('"createdAt":"');
-const TAIL = HASH_MEMBER.length + 64 + 3;
+const TAIL = HASH_TAIL_LENGTH;
 
 /**
  * `createdAt`'s day read from the bytes, when it is the top-level member as Grantex writes
